@@ -128,7 +128,7 @@ def package(session: nox.Session) -> None:
     session.run(
         "python",
         "-c",
-        "import speedpayamak, speedpayamak_api.client; print('installed', speedpayamak.__version__)",
+        "import speedpayamak, speedpayamak_api.client; print(speedpayamak.__version__)",
     )
 
 
