@@ -1,0 +1,5 @@
+import sys
+
+from speedpayamak.cli import main
+
+sys.exit(main())

@@ -1,0 +1,66 @@
+"""`speedpayamak sandbox`: serve the in-memory API over HTTP until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "sandbox",
+        help="serve a local fake of the API for testing",
+        description=(
+            "Serve the in-memory SpeedPayamak sandbox over HTTP. The base URL is printed "
+            "on the first line of stdout."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("SPEEDPAYAMAK_API_KEY", "sandbox-key"),
+        help="the key clients must send (default: $SPEEDPAYAMAK_API_KEY, else sandbox-key)",
+    )
+    parser.add_argument("--credit", default="10000", help="starting credit")
+    parser.add_argument(
+        "--line", action="append", dest="lines", metavar="NUMBER", help="an owned line (repeat)"
+    )
+    parser.add_argument(
+        "--auto-approve", action="store_true", help="new patterns are active at once"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from speedpayamak.testing import Sandbox
+
+    sandbox = Sandbox(
+        args.api_key,
+        credit=args.credit,
+        lines=args.lines or ["+9850002"],
+        auto_approve=args.auto_approve,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        with sandbox.serve(args.host, args.port) as base_url:
+            print(base_url, flush=True)
+            print("serving; Ctrl-C to stop", file=sys.stderr, flush=True)
+            stop.wait()
+    except OSError as exc:
+        print(
+            f"speedpayamak sandbox: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr
+        )
+        return 1
+    return 0

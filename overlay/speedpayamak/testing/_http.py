@@ -1,0 +1,198 @@
+"""The sandbox on the wire: httpx transports, and a stdlib HTTP server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+import httpx
+
+from ._wire import Refusal, error_body
+
+if TYPE_CHECKING:
+    from ._sandbox import Reply, Sandbox
+
+
+def _request_target(request: httpx.Request) -> str:
+    return request.url.raw_path.decode("ascii")
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    timeouts = request.extensions.get("timeout", {})
+    value = timeouts.get("read") if isinstance(timeouts, dict) else None
+    return value if isinstance(value, int | float) else None
+
+
+def _to_response(request: httpx.Request, reply: Reply) -> httpx.Response:
+    if reply.drop:
+        raise httpx.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        )
+    return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body)
+
+
+def _late(request: httpx.Request, reply: Reply) -> float | None:
+    """How long to wait before timing out, if the reply's delay outlasts the read timeout.
+
+    A transport has no socket to time out on, so it honours the client's read timeout
+    itself: a delayed answer then fails as it would over HTTP.
+    """
+    limit = _read_timeout(request)
+    return limit if limit is not None and reply.delay > limit else None
+
+
+class SandboxTransport(httpx.BaseTransport):
+    """Answers httpx requests from a Sandbox, in process."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sandbox = sandbox
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        reply = self._sandbox.handle(
+            request.method, _request_target(request), request.headers, request.read()
+        )
+        if (limit := _late(request, reply)) is not None:
+            time.sleep(limit)
+            raise httpx.ReadTimeout("timed out waiting for the sandbox", request=request)
+        if reply.delay:
+            time.sleep(reply.delay)
+        return _to_response(request, reply)
+
+
+class AsyncSandboxTransport(httpx.AsyncBaseTransport):
+    """The async twin of SandboxTransport."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sandbox = sandbox
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        target = _request_target(request)
+        reply = self._sandbox.handle(request.method, target, request.headers, body)
+        if (limit := _late(request, reply)) is not None:
+            await asyncio.sleep(limit)
+            raise httpx.ReadTimeout("timed out waiting for the sandbox", request=request)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        return _to_response(request, reply)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Without TCP_NODELAY, keep-alive clients wait ~40 ms per request for a delayed ACK.
+    disable_nagle_algorithm = True
+    # Error answers to unparseable request lines still get an HTTP/1.1 status line.
+    default_request_version = "HTTP/1.1"
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _serve(self) -> None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self._write(411, b"", close=True)
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length < 0:
+                raise ValueError(length)
+        except ValueError:
+            self._write(400, b"", close=True)
+            return
+        body = self.rfile.read(length) if length else b""
+        reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers), body)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.drop:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._write(reply.status, reply.body, headers=reply.headers)
+
+    def _write(
+        self,
+        status: int,
+        body: bytes,
+        *,
+        headers: tuple[tuple[str, str], ...] = (),
+        close: bool = False,
+    ) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Protocol-level errors, in the API's error envelope like every other answer."""
+        body = error_body(Refusal(code, str(code), message or "bad request"))
+        self._write(code, body, headers=(("Content-Type", "application/json"),), close=True)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the sandbox's request log is `Sandbox.requests`."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, sandbox: Sandbox, address: tuple[str, int]) -> None:
+        self.sandbox = sandbox
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-answer is normal here (timeouts, fault tests)."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+    def close_connections(self) -> None:
+        """End idle keep-alive connections so their threads finish."""
+        with self._open_lock:
+            open_now = list(self._open)
+        for connection in open_now:
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+@contextmanager
+def serve(sandbox: Sandbox, host: str, port: int) -> Iterator[str]:
+    server = _Server(sandbox, (host, port))
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    bound_host, bound_port = server.server_address[:2]
+    shown = f"[{bound_host!s}]" if ":" in str(bound_host) else str(bound_host)
+    try:
+        yield f"http://{shown}:{bound_port}"
+    finally:
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        thread.join()
