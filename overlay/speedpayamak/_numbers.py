@@ -1,0 +1,42 @@
+"""Phone numbers as the API wants them: Iranian mobiles as +989..., others in + form."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .errors import InvalidRequestError
+
+# Persian and Arabic-Indic digits, as users type them, to ASCII.
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_SEPARATORS = str.maketrans("", "", " -().\u200c\u200f\u200e\u00a0")
+_IRAN_MOBILE = re.compile(r"(?:\+98|0098|98|0)?(9\d{9})")
+_INTERNATIONAL = re.compile(r"(?:\+|00)([1-9]\d{7,14})")
+
+
+def normalize(number: str) -> str:
+    """`09121234567`, `989121234567`, `+989121234567` (in any digits) -> `+989121234567`.
+
+    Other international numbers come back as `+<digits>`; anything else is refused.
+    """
+    if not isinstance(number, str):
+        raise InvalidRequestError(f"a phone number must be a string, not {type(number).__name__}")
+    cleaned = number.translate(_DIGITS).translate(_SEPARATORS)
+    if match := _IRAN_MOBILE.fullmatch(cleaned):
+        return "+98" + match[1]
+    if match := _INTERNATIONAL.fullmatch(cleaned):
+        return "+" + match[1]
+    raise InvalidRequestError(f"not a valid phone number: {number!r}")
+
+
+def normalize_all(numbers: Iterable[str]) -> list[str]:
+    """Every number normalized, in order; the error names the first bad entry."""
+    if isinstance(numbers, str | bytes):
+        raise InvalidRequestError("recipients must be a list of numbers, not a single string")
+    normalized = []
+    for index, number in enumerate(numbers):
+        try:
+            normalized.append(normalize(number))
+        except InvalidRequestError as exc:
+            raise InvalidRequestError(f"recipients[{index}]: {exc}") from None
+    return normalized

@@ -1,0 +1,101 @@
+"""`client.messages` and `client.patterns`: typed signatures, each one call into the engine.
+
+The sync and async classes are twins by necessity (one returns, one awaits); everything
+they do is in `_calls` and the engine, which they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
+
+from . import _calls
+from ._engine import AsyncEngine, SyncEngine
+from ._pagination import AsyncPaginator, Paginator
+
+
+class Messages:
+    """Sending SMS and following them: `client.messages`."""
+
+    def __init__(self, engine: SyncEngine) -> None:
+        self._engine = engine
+
+    def send(self, *, originator: str, recipients: Sequence[str], message: str) -> int:
+        """Send `message` from the line `originator` to `recipients`; returns the bulk id."""
+        return self._engine.run(_calls.messages_send(originator, recipients, message))
+
+    def get(self, bulk_id: int) -> Message:
+        """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""
+        return self._engine.run(_calls.messages_get(bulk_id))
+
+    def recipients(self, bulk_id: int, *, page_size: int = 100) -> Paginator[Recipient]:
+        """Every recipient of `bulk_id` with its delivery status, fetched page by page."""
+        return Paginator(self._engine, _calls.messages_recipients(bulk_id, page_size))
+
+    def inbox(self, *, page_size: int = 100) -> Paginator[InboxMessage]:
+        """Every received message, fetched page by page."""
+        return Paginator(self._engine, _calls.messages_inbox(page_size))
+
+
+class Patterns:
+    """Message patterns (templates with %name% variables): `client.patterns`."""
+
+    def __init__(self, engine: SyncEngine) -> None:
+        self._engine = engine
+
+    def create(
+        self, *, pattern: str, description: str | None = None, is_shared: bool = False
+    ) -> Pattern:
+        """Create a pattern; it starts `pending` until the provider approves it."""
+        return self._engine.run(_calls.patterns_create(pattern, description, is_shared))
+
+    def send(
+        self, *, pattern_code: str, originator: str, recipient: str, values: Mapping[str, str | int]
+    ) -> int:
+        """Send a pattern to one recipient with its variables filled; returns the bulk id."""
+        return self._engine.run(_calls.patterns_send(pattern_code, originator, recipient, values))
+
+
+class AsyncMessages:
+    """The async twin of Messages."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def send(self, *, originator: str, recipients: Sequence[str], message: str) -> int:
+        """Send `message` from the line `originator` to `recipients`; returns the bulk id."""
+        return await self._engine.run(_calls.messages_send(originator, recipients, message))
+
+    async def get(self, bulk_id: int) -> Message:
+        """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""
+        return await self._engine.run(_calls.messages_get(bulk_id))
+
+    def recipients(self, bulk_id: int, *, page_size: int = 100) -> AsyncPaginator[Recipient]:
+        """Every recipient of `bulk_id` with its status: `async for r in ...`."""
+        return AsyncPaginator(self._engine, _calls.messages_recipients(bulk_id, page_size))
+
+    def inbox(self, *, page_size: int = 100) -> AsyncPaginator[InboxMessage]:
+        """Every received message: `async for m in ...`."""
+        return AsyncPaginator(self._engine, _calls.messages_inbox(page_size))
+
+
+class AsyncPatterns:
+    """The async twin of Patterns."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create(
+        self, *, pattern: str, description: str | None = None, is_shared: bool = False
+    ) -> Pattern:
+        """Create a pattern; it starts `pending` until the provider approves it."""
+        return await self._engine.run(_calls.patterns_create(pattern, description, is_shared))
+
+    async def send(
+        self, *, pattern_code: str, originator: str, recipient: str, values: Mapping[str, str | int]
+    ) -> int:
+        """Send a pattern to one recipient with its variables filled; returns the bulk id."""
+        return await self._engine.run(
+            _calls.patterns_send(pattern_code, originator, recipient, values)
+        )
