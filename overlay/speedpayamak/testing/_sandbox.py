@@ -115,7 +115,6 @@ class _Bulk:
     parts: int
     cost: Decimal
     created_at: datetime
-    failing: frozenset[str]
 
 
 @attrs.define
@@ -220,7 +219,7 @@ class Sandbox:
         self._set_pattern_status(code, "inactive")
 
     def fail_deliveries_to(self, *numbers: str) -> None:
-        """Sends to these numbers end `failed` instead of `delivered`."""
+        """Deliveries to these numbers, settled from now on, end `failed`."""
         with self._lock:
             self._failing.update(_number(n) or n for n in numbers)
 
@@ -516,7 +515,7 @@ class Sandbox:
     ) -> _Answer:
         bulk = self._bulk(account, raw_id)
         settled = self._now >= bulk.created_at + timedelta(seconds=self.delivery_seconds)
-        failed = sum(1 for r in bulk.sent.recipients if r in bulk.failing) if settled else 0
+        failed = sum(1 for r in bulk.sent.recipients if r in self._failing) if settled else 0
         message = {
             "bulk_id": bulk.sent.bulk_id,
             "number": bulk.sent.originator,
@@ -546,7 +545,7 @@ class Sandbox:
         def status(number: str) -> str:
             if not settled:
                 return "pending"
-            return "failed" if number in bulk.failing else "delivered"
+            return "failed" if number in self._failing else "delivered"
 
         items = [{"recipient": n, "status": status(n)} for n in numbers]
         path = f"/v1/messages/{bulk.sent.bulk_id}/recipients"
@@ -610,8 +609,7 @@ class Sandbox:
             pattern_code,
             None if values is None else dict(values),
         )
-        failing = frozenset(n for n in numbers if n in self._failing)
-        self._bulks[bulk_id] = _Bulk(sent, account, parts, cost, self._now, failing)
+        self._bulks[bulk_id] = _Bulk(sent, account, parts, cost, self._now)
         self._outbox.append(sent)
         return bulk_id
 

@@ -1,0 +1,204 @@
+"""Shared fixtures: the sandbox, and one client driver per (sync|async) x (http|transport)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any, Literal, TypeVar
+
+import httpx
+import pytest
+from speedpayamak import (
+    AsyncSpeedPayamak,
+    InboxMessage,
+    Message,
+    Page,
+    Pattern,
+    Recipient,
+    SpeedPayamak,
+    User,
+)
+from speedpayamak.testing import Sandbox
+
+# A canary: it must never show in any output, log record, exception or repr.
+KEY = "canary-key-Zq9xW2"
+LINE = "+9850002"
+
+Mode = Literal["sync", "async"]
+Wire = Literal["http", "transport"]
+T = TypeVar("T")
+
+
+class Driver:
+    """One SDK client, sync or async, behind one synchronous test surface.
+
+    The async driver runs every call on its own event loop, so the same test body checks
+    both clients through their real public methods.
+    """
+
+    mode: Mode
+    sync_client: SpeedPayamak | None = None
+    async_client: AsyncSpeedPayamak | None = None
+
+    def __init__(self, mode: Mode, make: Callable[[], Any]) -> None:
+        self.mode = mode
+        self._runner = asyncio.Runner() if mode == "async" else None
+        if self._runner is None:
+            self.sync_client = make()
+        else:
+
+            async def build() -> AsyncSpeedPayamak:
+                client: AsyncSpeedPayamak = make()
+                return client
+
+            self.async_client = self._runner.run(build())
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        assert self._runner is not None
+        return self._runner.run(coroutine)
+
+    @property
+    def client(self) -> SpeedPayamak | AsyncSpeedPayamak:
+        client = self.sync_client or self.async_client
+        assert client is not None
+        return client
+
+    def user(self) -> User:
+        if self.sync_client:
+            return self.sync_client.user()
+        assert self.async_client
+        return self._run(self.async_client.user())
+
+    def credit(self) -> float:
+        if self.sync_client:
+            return self.sync_client.credit()
+        assert self.async_client
+        return self._run(self.async_client.credit())
+
+    def send(self, **kwargs: Any) -> int:
+        if self.sync_client:
+            return self.sync_client.messages.send(**kwargs)
+        assert self.async_client
+        return self._run(self.async_client.messages.send(**kwargs))
+
+    def get(self, bulk_id: int) -> Message:
+        if self.sync_client:
+            return self.sync_client.messages.get(bulk_id)
+        assert self.async_client
+        return self._run(self.async_client.messages.get(bulk_id))
+
+    def recipients(self, bulk_id: int, page_size: int = 100) -> list[Recipient]:
+        if self.sync_client:
+            return list(self.sync_client.messages.recipients(bulk_id, page_size=page_size))
+        assert self.async_client
+        client = self.async_client
+
+        async def collect() -> list[Recipient]:
+            return [r async for r in client.messages.recipients(bulk_id, page_size=page_size)]
+
+        return self._run(collect())
+
+    def recipient_pages(self, bulk_id: int, page_size: int) -> list[Page[Recipient]]:
+        if self.sync_client:
+            return list(self.sync_client.messages.recipients(bulk_id, page_size=page_size).pages())
+        assert self.async_client
+        client = self.async_client
+
+        async def collect() -> list[Page[Recipient]]:
+            listing = client.messages.recipients(bulk_id, page_size=page_size)
+            return [p async for p in listing.pages()]
+
+        return self._run(collect())
+
+    def inbox(self, page_size: int = 100) -> list[InboxMessage]:
+        if self.sync_client:
+            return list(self.sync_client.messages.inbox(page_size=page_size))
+        assert self.async_client
+        client = self.async_client
+
+        async def collect() -> list[InboxMessage]:
+            return [m async for m in client.messages.inbox(page_size=page_size)]
+
+        return self._run(collect())
+
+    def create_pattern(self, **kwargs: Any) -> Pattern:
+        if self.sync_client:
+            return self.sync_client.patterns.create(**kwargs)
+        assert self.async_client
+        return self._run(self.async_client.patterns.create(**kwargs))
+
+    def send_pattern(self, **kwargs: Any) -> int:
+        if self.sync_client:
+            return self.sync_client.patterns.send(**kwargs)
+        assert self.async_client
+        return self._run(self.async_client.patterns.send(**kwargs))
+
+    def close(self) -> None:
+        if self.sync_client:
+            self.sync_client.close()
+        else:
+            assert self.async_client
+            assert self._runner
+            self._run(self.async_client.aclose())
+            self._runner.close()
+
+
+@contextmanager
+def open_driver(
+    sandbox: Sandbox, mode: Mode, wire: Wire, key: str = KEY, **options: Any
+) -> Iterator[Driver]:
+    """A driver whose client talks to `sandbox` over real HTTP or through its transport."""
+    with ExitStack() as stack:
+        if wire == "http":
+            base_url = stack.enter_context(sandbox.serve())
+            factory = SpeedPayamak if mode == "sync" else AsyncSpeedPayamak
+
+            def make() -> Any:
+                return factory(key, base_url=base_url, **options)
+
+        elif mode == "sync":
+            http = stack.enter_context(httpx.Client(transport=sandbox.transport()))
+
+            def make() -> Any:
+                return SpeedPayamak(
+                    key, base_url="https://sandbox.test", http_client=http, **options
+                )
+
+        else:
+            transport = sandbox.async_transport()
+
+            def make() -> Any:
+                http = httpx.AsyncClient(transport=transport)
+                return AsyncSpeedPayamak(
+                    key, base_url="https://sandbox.test", http_client=http, **options
+                )
+
+        driver = Driver(mode, make)
+        try:
+            yield driver
+        finally:
+            driver.close()
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(KEY, credit=1000, lines=[LINE], max_recipients=50)
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    value: Mode = request.param
+    return value
+
+
+@pytest.fixture(params=["http", "transport"])
+def wire(request: pytest.FixtureRequest) -> Wire:
+    value: Wire = request.param
+    return value
+
+
+@pytest.fixture
+def driver(sandbox: Sandbox, mode: Mode, wire: Wire) -> Iterator[Driver]:
+    with open_driver(sandbox, mode, wire, max_retries=0) as opened:
+        yield opened
