@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any, Literal, TypeVar
@@ -179,6 +181,23 @@ def open_driver(
             yield driver
         finally:
             driver.close()
+
+
+@pytest.fixture(autouse=True)
+def key_never_leaks(
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> Iterator[None]:
+    """For every test: the canary key shows in no log record (at DEBUG, every logger) and
+    in nothing printed."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    out, err = capfd.readouterr()
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    seen = [("stdout", out), ("stderr", err)]
+    seen += [(f"log record of {r.name}", r.getMessage()) for r in caplog.records]
+    for where, text in seen:
+        assert KEY not in text, f"the API key leaked into {where}"
 
 
 @pytest.fixture

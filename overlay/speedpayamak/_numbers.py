@@ -24,7 +24,9 @@ def normalize(number: str) -> str:
     cleaned = number.translate(_DIGITS).translate(_SEPARATORS)
     if match := _IRAN_MOBILE.fullmatch(cleaned):
         return "+98" + match[1]
-    if match := _INTERNATIONAL.fullmatch(cleaned):
+    match = _INTERNATIONAL.fullmatch(cleaned)
+    # +98 numbers that are not mobiles (landlines, a digit short) cannot take an SMS.
+    if match and not match[1].startswith("98"):
         return "+" + match[1]
     raise InvalidRequestError(f"not a valid phone number: {number!r}")
 

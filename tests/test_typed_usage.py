@@ -1,0 +1,44 @@
+"""The service-style code in tests/typing/consumer.py runs, as well as type-checks."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from speedpayamak import AsyncSpeedPayamak, SpeedPayamak
+from speedpayamak.testing import Sandbox
+
+from tests.conftest import KEY, LINE
+from tests.typing import consumer
+
+
+def test_sync_service_code(sandbox: Sandbox) -> None:
+    sandbox.auto_approve = True
+    with sandbox.serve() as base_url, SpeedPayamak(KEY, base_url=base_url) as client:
+        bulk_id = consumer.notify_customers(client, LINE, ["09121234567", "09351234567"], "Sale!")
+        assert bulk_id is not None
+        sandbox.advance(10)
+        report = consumer.delivery_report(client, bulk_id)
+        assert report == {"parts": 1, "recipients": 2, "delivered": 2, "sent_year": 2026}
+        pattern = client.patterns.create(pattern="Code: %code%")
+        otp_id = consumer.send_otp(client, pattern.code, LINE, "09121234567", 4821)
+        assert sandbox.outbox[-1].bulk_id == otp_id
+        assert consumer.credit_left(client) == 997
+        assert consumer.notify_customers(client, LINE, ["09121234567"] * 50, "x" * 10_000) is None
+        sandbox.receive("09120000000", LINE, "stop")
+        assert consumer.first_page_total(client) == 1
+
+
+def test_async_service_code(sandbox: Sandbox) -> None:
+    sandbox.receive("09120000000", LINE, "yes")
+
+    async def main() -> tuple[list[str], list[int], str]:
+        async with httpx.AsyncClient(transport=sandbox.async_transport()) as http:
+            client = AsyncSpeedPayamak(KEY, base_url="https://sandbox.test", http_client=http)
+            ids = await consumer.send_all(client, LINE, ["09121234567", "09351234567"])
+            return await consumer.replies(client), ids, await consumer.account_summary(client)
+
+    texts, ids, summary = asyncio.run(main())
+    assert texts == ["+989120000000: yes at 2026-01-01T08:00:00+00:00"]
+    assert sorted(ids) == [m.bulk_id for m in sandbox.outbox]
+    assert summary == "sandbox1: 998.0"
