@@ -21,7 +21,7 @@ GENERATOR = ["openapi-python-client==0.29.1", "ruff==0.17.5"]
 RUFF = "ruff==0.17.5"
 HANDWRITTEN = ["overlay", "tests", "noxfile.py"]
 
-nox.options.sessions = ["check_generated", "lint", "typecheck", "package", "tests"]
+nox.options.sessions = ["check_generated", "lint", "typecheck", "package", "tests", "demo"]
 nox.options.reuse_venv = "yes"
 
 
@@ -137,3 +137,10 @@ def tests(session: nox.Session) -> None:
     """The test suite, against the installed distribution."""
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The README's run command: the main job against an in-process sandbox."""
+    session.install(".")
+    session.run("speedpayamak", "demo")

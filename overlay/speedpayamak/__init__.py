@@ -21,14 +21,17 @@ from ._version import __version__
 if TYPE_CHECKING:
     from speedpayamak_api.models import InboxMessage, Message, PageMeta, Pattern, Recipient, User
 
+    from ._bulk import AcceptedChunk, BulkResult, FailedChunk
     from ._client import AsyncSpeedPayamak, SpeedPayamak
     from ._envelope import unwrap
     from ._pagination import AsyncPaginator, Page, Paginator
+    from ._segments import Segments, segments
     from .errors import (
         APIConnectionError,
         APIError,
         APITimeoutError,
         AuthenticationError,
+        BulkSendError,
         ErrorCode,
         InsufficientCreditError,
         InvalidRequestError,
@@ -45,6 +48,11 @@ _WHERE: dict[str, str] = {
     "SpeedPayamak": "._client",
     "AsyncSpeedPayamak": "._client",
     "unwrap": "._envelope",
+    "segments": "._segments",
+    "Segments": "._segments",
+    "AcceptedChunk": "._bulk",
+    "BulkResult": "._bulk",
+    "FailedChunk": "._bulk",
     "Page": "._pagination",
     "Paginator": "._pagination",
     "AsyncPaginator": "._pagination",
@@ -58,6 +66,7 @@ _WHERE: dict[str, str] = {
             "APIError",
             "APITimeoutError",
             "AuthenticationError",
+            "BulkSendError",
             "ErrorCode",
             "InsufficientCreditError",
             "InvalidRequestError",
@@ -77,10 +86,14 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "AcceptedChunk",
     "AsyncPaginator",
     "AsyncSpeedPayamak",
     "AuthenticationError",
+    "BulkResult",
+    "BulkSendError",
     "ErrorCode",
+    "FailedChunk",
     "InboxMessage",
     "InsufficientCreditError",
     "InvalidRequestError",
@@ -93,6 +106,7 @@ __all__ = [
     "Pattern",
     "RateLimitError",
     "Recipient",
+    "Segments",
     "ServerError",
     "SpeedPayamak",
     "SpeedPayamakError",
@@ -100,6 +114,7 @@ __all__ = [
     "User",
     "ValidationError",
     "__version__",
+    "segments",
     "unwrap",
 ]
 

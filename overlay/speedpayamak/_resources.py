@@ -6,13 +6,15 @@ they do is in `_calls` and the engine, which they share.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
 
 from . import _calls
+from ._bulk import BulkResult, BulkRun, Progress
 from ._engine import AsyncEngine, SyncEngine
 from ._pagination import AsyncPaginator, Paginator
+from .errors import SpeedPayamakError
 
 
 class Messages:
@@ -24,6 +26,29 @@ class Messages:
     def send(self, *, originator: str, recipients: Sequence[str], message: str) -> int:
         """Send `message` from the line `originator` to `recipients`; returns the bulk id."""
         return self._engine.run(_calls.messages_send(originator, recipients, message))
+
+    def send_bulk(
+        self,
+        *,
+        originator: str,
+        recipients: Iterable[str],
+        message: str,
+        chunk_size: int = 100,
+        progress: Progress | None = None,
+    ) -> BulkResult:
+        """Send to many recipients in chunks of at most `chunk_size`, never resending one.
+
+        Recipients are normalized and de-duplicated. It stops at the first chunk that fails
+        and raises BulkSendError, whose `result` says where every recipient ended up.
+        `progress(sent, total)` is called after each accepted chunk.
+        """
+        run = BulkRun(originator, recipients, message, chunk_size, progress)
+        for call in run.calls():
+            try:
+                run.accepted(self._engine.run(call))
+            except SpeedPayamakError as error:
+                raise run.stopped(error) from error
+        return run.result()
 
     def get(self, bulk_id: int) -> Message:
         """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""
@@ -66,6 +91,24 @@ class AsyncMessages:
     async def send(self, *, originator: str, recipients: Sequence[str], message: str) -> int:
         """Send `message` from the line `originator` to `recipients`; returns the bulk id."""
         return await self._engine.run(_calls.messages_send(originator, recipients, message))
+
+    async def send_bulk(
+        self,
+        *,
+        originator: str,
+        recipients: Iterable[str],
+        message: str,
+        chunk_size: int = 100,
+        progress: Progress | None = None,
+    ) -> BulkResult:
+        """Send to many recipients in chunks; see Messages.send_bulk."""
+        run = BulkRun(originator, recipients, message, chunk_size, progress)
+        for call in run.calls():
+            try:
+                run.accepted(await self._engine.run(call))
+            except SpeedPayamakError as error:
+                raise run.stopped(error) from error
+        return run.result()
 
     async def get(self, bulk_id: int) -> Message:
         """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""

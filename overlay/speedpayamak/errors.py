@@ -19,6 +19,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._bulk import BulkResult
 
 
 class ErrorCode(enum.StrEnum):
@@ -174,11 +178,31 @@ class UnexpectedResponseError(SpeedPayamakError):
         super().__init__(f"unexpected answer, HTTP {status_code}: {detail}; body: {shown}")
 
 
+class BulkSendError(SpeedPayamakError):
+    """A bulk send stopped at a chunk that failed; `result` accounts for every recipient.
+
+    `__cause__` is the chunk's own error. When `result.unknown` is set, that chunk may have
+    been sent: do not resend it blindly.
+    """
+
+    def __init__(self, result: BulkResult) -> None:
+        self.result = result
+        stopped = result.unknown or result.failed
+        assert stopped is not None
+        verdict = "outcome unknown" if result.unknown else "refused"
+        super().__init__(
+            f"bulk send stopped after {len(result.accepted)} accepted chunk(s): a chunk of "
+            f"{len(stopped.recipients)} was {verdict} ({stopped.error}); "
+            f"{len(result.not_sent)} recipient(s) were not sent"
+        )
+
+
 __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
     "AuthenticationError",
+    "BulkSendError",
     "ErrorCode",
     "InsufficientCreditError",
     "InvalidRequestError",

@@ -34,7 +34,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--auto-approve", action="store_true", help="new patterns are active at once"
     )
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, standalone=True)
 
 
 def run(args: argparse.Namespace) -> int:
