@@ -8,7 +8,7 @@ from typing import Literal
 import attrs
 
 MalformedBody = Literal["not_json", "truncated_json", "data_null", "missing_fields", "json_list"]
-FaultKind = Literal["status", "malformed", "delay", "drop_before", "drop_after"]
+FaultKind = Literal["status", "malformed", "delay", "drop_before", "drop_after", "answer"]
 
 HTML_PAGE = (
     b"<html><head><title>502 Bad Gateway</title></head>"
@@ -29,6 +29,8 @@ class Fault:
     html: bool = False
     malformed: MalformedBody | None = None
     seconds: float = 0.0
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def status_code(cls, status: int, *, retry_after: float | str | None = None) -> Fault:
@@ -45,6 +47,11 @@ class Fault:
     def malformed_body(cls, form: MalformedBody) -> Fault:
         """Process the request, then answer 200 with a body that is not a valid envelope."""
         return cls("malformed", malformed=form)
+
+    @classmethod
+    def answer(cls, status: int, body: bytes, headers: tuple[tuple[str, str], ...] = ()) -> Fault:
+        """Answer exactly `status`, `headers` and `body`, without processing the request."""
+        return cls("answer", status=status, body=body, headers=headers)
 
     @classmethod
     def delay(cls, seconds: float) -> Fault:

@@ -325,6 +325,8 @@ class Sandbox:
             return Reply(0, b"", drop=True)
         if fault is not None and fault.kind == "status":
             return self._fault_status(fault)
+        if fault is not None and fault.kind == "answer":
+            return Reply(fault.status, fault.body, headers=fault.headers)
         reply = self._dispatch(method, path, query, headers, body)
         if fault is None:
             return reply
@@ -358,7 +360,8 @@ class Sandbox:
             data, meta = handler(account, query, body, *args)
             return Reply(200, success_body(self.success_code, data, meta))
         except Refusal as refusal:
-            return Reply(refusal.status, error_body(refusal))
+            answer_headers = (("Content-Type", "application/json"), *refusal.headers)
+            return Reply(refusal.status, error_body(refusal), headers=answer_headers)
 
     def _route(self, method: str, path: str) -> tuple[Any, tuple[str, ...]]:
         routes: dict[str, tuple[str, Any]] = {
@@ -379,7 +382,9 @@ class Sandbox:
         else:
             raise refuse(404, "404", f"no route for {path}")
         if method != allowed:
-            raise refuse(405, "405", f"{method} is not allowed on {path}")
+            refusal = refuse(405, "405", f"{method} is not allowed on {path}")
+            refusal.headers = (("Allow", allowed),)
+            raise refusal
         return handler, args
 
     def _authenticate(self, headers: Mapping[str, str]) -> _Account:
@@ -572,6 +577,9 @@ class Sandbox:
         self, request: Mapping[str, Any], name: str, problems: FieldProblems, required: bool = True
     ) -> str:
         value = request.get(name)
+        if name in request and value is None:
+            problems.add(name, "type", f"{name} must be a string, not null")
+            return ""
         if value is None:
             if required:
                 problems.add(name, "required", f"{name} is required")
@@ -630,10 +638,15 @@ class Sandbox:
             raw = query.get(name)
             if raw is None:
                 numbers[name] = default
-            elif raw.isascii() and raw.isdigit() and int(raw) >= minimum and len(raw) < 19:
-                numbers[name] = int(raw)
             else:
-                problems.add(name, "type", f"{name} must be an integer of at least {minimum}")
+                try:
+                    number = int(raw) if raw.isascii() and raw.lstrip("-").isdigit() else None
+                except ValueError:  # more digits than Python converts
+                    number = None
+                if number is None or number < minimum:
+                    problems.add(name, "type", f"{name} must be an integer of at least {minimum}")
+                else:
+                    numbers[name] = number
         problems.raise_if_any()
         return numbers["page"], min(numbers["limit"], self.max_page_size)
 

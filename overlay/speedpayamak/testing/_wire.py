@@ -38,11 +38,18 @@ MESSAGES: dict[str, str] = {
 class Refusal(Exception):
     """An answer in the error envelope; raised by a handler, written by the dispatcher."""
 
-    def __init__(self, status: int, code: str, error: str | dict[str, list[Any]] | None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        error: str | dict[str, list[Any]] | None,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
         self.error = error
+        self.headers = headers
 
 
 def refuse(status: int, code: str, detail: str | None = None) -> Refusal:
