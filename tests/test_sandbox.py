@@ -482,7 +482,9 @@ def raw_exchange(base_url: str, data: bytes) -> bytes:
         b"POST /v1/messages HTTP/1.1\r\nContent-Length: 4\r\nAuthorization: AccessKey "
         + KEY.encode()
         + b"\r\n\r\n\xff\xfe\xfd\xfc",
-        b"GET /v1/messages/inbox?page=99999999999999999999999 HTTP/1.1\r\nAuthorization: AccessKey "
+        b"GET /v1/messages/inbox?page="
+        + b"9" * 5000
+        + b" HTTP/1.1\r\nAuthorization: AccessKey "
         + KEY.encode()
         + b"\r\n\r\n",
     ],
