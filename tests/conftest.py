@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any, Literal, TypeVar
@@ -183,21 +184,80 @@ def open_driver(
             driver.close()
 
 
+def exception_texts(error: BaseException) -> list[str]:
+    """Everything a user could print of an error: its traceback, str, repr and attributes,
+    for it and every error it was raised from."""
+    texts = ["".join(traceback.format_exception(error))]
+    seen: BaseException | None = error
+    while seen is not None:
+        texts += [str(seen), repr(seen), repr(seen.args), repr(vars(seen))]
+        seen = seen.__cause__ or seen.__context__
+    return texts
+
+
+class _RecordingRaises:
+    """pytest.raises, also keeping the exception it caught for the canary check."""
+
+    def __init__(self, inner: Any, caught: list[BaseException]) -> None:
+        self._inner = inner
+        self._caught = caught
+
+    def __enter__(self) -> Any:
+        return self._inner.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        if exc_info[1] is not None:
+            self._caught.append(exc_info[1])
+        return self._inner.__exit__(*exc_info)
+
+
 @pytest.fixture(autouse=True)
 def key_never_leaks(
-    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[None]:
-    """For every test: the canary key shows in no log record (at DEBUG, every logger) and
-    in nothing printed."""
+    """For every test: the canary key shows in no log record (at DEBUG, every logger), in
+    nothing printed, and in no exception a test expected (caught with pytest.raises)."""
     caplog.set_level(logging.DEBUG)
+    caught: list[BaseException] = []
+    raises = pytest.raises
+
+    def recording_raises(*args: Any, **kwargs: Any) -> Any:
+        return _RecordingRaises(raises(*args, **kwargs), caught)
+
+    monkeypatch.setattr(pytest, "raises", recording_raises)
     yield
     out, err = capfd.readouterr()
     sys.stdout.write(out)
     sys.stderr.write(err)
     seen = [("stdout", out), ("stderr", err)]
     seen += [(f"log record of {r.name}", r.getMessage()) for r in caplog.records]
+    seen += [(f"a {type(e).__name__}", text) for e in caught for text in exception_texts(e)]
     for where, text in seen:
         assert KEY not in text, f"the API key leaked into {where}"
+
+
+# Filled by tests/test_fault_matrix.py, printed at the end of the run.
+FAULT_MATRIX: dict[tuple[str, str, str], str] = {}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not FAULT_MATRIX:
+        return
+    faults = list(dict.fromkeys(fault for fault, _, _ in FAULT_MATRIX))
+    calls = list(dict.fromkeys((op, mode) for _, op, mode in FAULT_MATRIX))
+    header = ["operation", *faults]
+    rows = [
+        [f"{op} ({mode})", *(FAULT_MATRIX.get((fault, op, mode), "") for fault in faults)]
+        for op, mode in calls
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    terminalreporter.section(
+        f"fault matrix: {len(FAULT_MATRIX)} cells, each outcome / requests seen / sends applied"
+    )
+    for row in [header, *rows]:
+        terminalreporter.write_line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ key_never_leaks checks those for every test)."""
 from __future__ import annotations
 
 import asyncio
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -13,17 +12,7 @@ import pytest
 from speedpayamak import AsyncSpeedPayamak, SpeedPayamak, SpeedPayamakError
 from speedpayamak.testing import Fault, Sandbox
 
-from tests.conftest import KEY, LINE
-
-
-def _texts(error: BaseException) -> list[str]:
-    """Everything a user could print of an error, its causes included."""
-    texts = ["".join(traceback.format_exception(error))]
-    seen: BaseException | None = error
-    while seen is not None:
-        texts += [str(seen), repr(seen), repr(seen.args), repr(vars(seen))]
-        seen = seen.__cause__ or seen.__context__
-    return texts
+from tests.conftest import KEY, LINE, exception_texts
 
 
 def _send(client: SpeedPayamak) -> object:
@@ -59,7 +48,7 @@ def test_no_error_shows_the_key(
         pytest.raises(SpeedPayamakError) as caught,
     ):
         action(client)
-    for text in _texts(caught.value):
+    for text in exception_texts(caught.value):
         assert KEY not in text
 
 
@@ -70,10 +59,10 @@ def test_refused_key_is_not_echoed(sandbox: Sandbox) -> None:
         pytest.raises(SpeedPayamakError) as caught,
     ):
         client.credit()
-    assert all(KEY not in text for text in _texts(caught.value))
+    assert all(KEY not in text for text in exception_texts(caught.value))
     with pytest.raises(SpeedPayamakError) as bad_key:
         SpeedPayamak(KEY + "\n")
-    assert all(KEY not in text for text in _texts(bad_key.value))
+    assert all(KEY not in text for text in exception_texts(bad_key.value))
 
 
 def test_no_repr_shows_the_key(sandbox: Sandbox) -> None:
