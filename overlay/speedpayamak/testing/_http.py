@@ -150,6 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The stdlib's backlog of 5 makes the kernel reset connections under a burst of clients.
+    request_queue_size = 1024
 
     def __init__(self, sandbox: Sandbox, address: tuple[str, int]) -> None:
         self.sandbox = sandbox
