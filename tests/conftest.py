@@ -10,7 +10,6 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any, Literal, TypeVar
 
-import httpx
 import pytest
 from speedpayamak import (
     AsyncSpeedPayamak,
@@ -161,20 +160,19 @@ def open_driver(
                 return factory(key, base_url=base_url, **options)
 
         elif mode == "sync":
-            http = stack.enter_context(httpx.Client(transport=sandbox.transport()))
 
             def make() -> Any:
+                transport = sandbox.transport()
                 return SpeedPayamak(
-                    key, base_url="https://sandbox.test", http_client=http, **options
+                    key, base_url="https://sandbox.test", transport=transport, **options
                 )
 
         else:
-            transport = sandbox.async_transport()
 
             def make() -> Any:
-                http = httpx.AsyncClient(transport=transport)
+                transport = sandbox.async_transport()
                 return AsyncSpeedPayamak(
-                    key, base_url="https://sandbox.test", http_client=http, **options
+                    key, base_url="https://sandbox.test", transport=transport, **options
                 )
 
         driver = Driver(mode, make)

@@ -96,6 +96,17 @@ def test_wrong_kind_of_http_client() -> None:
         AsyncSpeedPayamak(KEY, http_client=sync_http)  # type: ignore[arg-type]
 
 
+def test_transport_or_http_client_not_both(sandbox: Sandbox) -> None:
+    with httpx.Client() as http, pytest.raises(InvalidRequestError, match="not both"):
+        SpeedPayamak(KEY, http_client=http, transport=sandbox.transport())
+    with pytest.raises(InvalidRequestError, match="AsyncBaseTransport"):
+        AsyncSpeedPayamak(KEY, transport=sandbox.transport())  # type: ignore[arg-type]
+    with SpeedPayamak(
+        KEY, base_url="https://sandbox.test", transport=sandbox.transport()
+    ) as client:
+        assert client.credit() == 1000
+
+
 def test_with_options_shares_the_pool(sandbox: Sandbox) -> None:
     with sandbox.serve() as base_url:
         client = SpeedPayamak(KEY, base_url=base_url)

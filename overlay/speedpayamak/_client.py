@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import attrs
 import httpx
@@ -17,6 +17,14 @@ from ._http import AsyncClientTransport, ClientTransport, async_client, sync_cli
 from ._resources import AsyncMessages, AsyncPatterns, Messages, Patterns
 from ._retry import RetryPolicy
 from .errors import InvalidRequestError
+
+T = TypeVar("T")
+
+
+def _only_one(transport: object, wrapped: T) -> T:
+    if transport is not None:
+        raise InvalidRequestError("pass http_client or transport, not both")
+    return wrapped
 
 
 class _ClientBase:
@@ -80,7 +88,8 @@ class SpeedPayamak(_ClientBase):
 
     `timeout` is seconds (applied to every phase) or an httpx.Timeout; the default is 5 s
     to connect and 30 s to read. `http_client` is an httpx.Client to send through, used as
-    given and left for you to close.
+    given and left for you to close; or `transport`, an httpx transport (the sandbox's, or
+    your own) for the SDK's own client to send through.
     """
 
     messages: Messages
@@ -94,17 +103,19 @@ class SpeedPayamak(_ClientBase):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 2,
         http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise InvalidRequestError(
-                "http_client must be an httpx.Client (use AsyncSpeedPayamak for async)"
-            )
         config = resolve(api_key, base_url, timeout, max_retries, allow_insecure_http)
-        transport = (
-            ClientTransport(http_client) if http_client is not None else httpx.HTTPTransport()
-        )
-        self._connect(config, transport, owns_transport=True)
+        if http_client is not None:
+            if not isinstance(http_client, httpx.Client):
+                raise InvalidRequestError(
+                    "http_client must be an httpx.Client; AsyncSpeedPayamak takes async ones"
+                )
+            transport = _only_one(transport, ClientTransport(http_client))
+        elif transport is not None and not isinstance(transport, httpx.BaseTransport):
+            raise InvalidRequestError("transport must be an httpx.BaseTransport")
+        self._connect(config, transport or httpx.HTTPTransport(), owns_transport=True)
 
     def _connect(
         self, config: Config, transport: httpx.BaseTransport, *, owns_transport: bool
@@ -172,19 +183,19 @@ class AsyncSpeedPayamak(_ClientBase):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 2,
         http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise InvalidRequestError(
-                "http_client must be an httpx.AsyncClient (use SpeedPayamak for sync)"
-            )
         config = resolve(api_key, base_url, timeout, max_retries, allow_insecure_http)
-        transport = (
-            AsyncClientTransport(http_client)
-            if http_client is not None
-            else httpx.AsyncHTTPTransport()
-        )
-        self._connect(config, transport, owns_transport=True)
+        if http_client is not None:
+            if not isinstance(http_client, httpx.AsyncClient):
+                raise InvalidRequestError(
+                    "http_client must be an httpx.AsyncClient; SpeedPayamak takes sync ones"
+                )
+            transport = _only_one(transport, AsyncClientTransport(http_client))
+        elif transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            raise InvalidRequestError("transport must be an httpx.AsyncBaseTransport")
+        self._connect(config, transport or httpx.AsyncHTTPTransport(), owns_transport=True)
 
     def _connect(
         self, config: Config, transport: httpx.AsyncBaseTransport, *, owns_transport: bool
