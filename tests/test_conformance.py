@@ -14,7 +14,7 @@ from speedpayamak.testing import Sandbox
 from tests.conftest import KEY, LINE
 
 ROOT = Path(__file__).parent.parent
-EXAMPLES = 100  # per operation and phase; about 1,300 requests in all
+EXAMPLES = 100  # per operation and phase
 
 
 @pytest.mark.slow
@@ -50,6 +50,6 @@ def test_sandbox_conforms_to_the_spec() -> None:
     assert counts is not None, report[-2000:]
     generated, passed = int(counts[1]), int(counts[2])
     assert generated == passed
-    assert generated >= 1000
+    assert generated >= 800  # about 1,000 to 1,300: the stateful phase follows the answers
     assert "Tested: 8" in report
     assert len(sandbox.requests) >= generated
