@@ -19,7 +19,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 # bump, `nox -s generate`, review the diff.
 GENERATOR = ["openapi-python-client==0.29.1", "ruff==0.17.5"]
 RUFF = "ruff==0.17.5"
-HANDWRITTEN = ["overlay", "tests", "noxfile.py"]
+HANDWRITTEN = ["overlay", "tests", "benchmarks", "noxfile.py"]
 
 nox.options.sessions = ["check_generated", "lint", "typecheck", "package", "tests", "demo"]
 nox.options.reuse_venv = "yes"
@@ -103,7 +103,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the generated package, the overlay, and the tests."""
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
-    session.run("mypy", "generated/speedpayamak_api", "overlay/speedpayamak", "tests")
+    session.run("mypy", "generated/speedpayamak_api", "overlay/speedpayamak", "tests", "benchmarks")
 
 
 @nox.session
@@ -144,3 +144,10 @@ def demo(session: nox.Session) -> None:
     """The README's run command: the main job against an in-process sandbox."""
     session.install(".")
     session.run("speedpayamak", "demo")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure the SDK against its baselines; figures go to benchmarks/results/. Not in CI."""
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "bench"))
+    session.run("python", "-m", "benchmarks.run", *session.posargs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
 import attrs
@@ -82,6 +81,8 @@ def _base_url(raw: str, allow_insecure_http: bool) -> str:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress  # only for plain-http base URLs
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:

@@ -4,7 +4,6 @@ call and how they wait."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -121,4 +120,6 @@ class AsyncEngine:
                 return call.settle(await call.asyncio(self.raw))
             except Exception as exc:
                 delay = attempts.after(exc)
+            import asyncio  # here, so that sync-only services never import it
+
             await asyncio.sleep(delay)
