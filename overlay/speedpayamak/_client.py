@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self
 
 import attrs
 import httpx
@@ -13,18 +13,15 @@ from speedpayamak_api.models import User
 from . import _calls
 from ._config import Config, as_timeout, resolve
 from ._engine import AsyncEngine, SyncEngine
-from ._http import AsyncClientTransport, ClientTransport, async_client, sync_client
+from ._http import (
+    AsyncClientTransport,
+    ClientTransport,
+    async_client,
+    choose_transport,
+    sync_client,
+)
 from ._resources import AsyncMessages, AsyncPatterns, Messages, Patterns
 from ._retry import RetryPolicy
-from .errors import InvalidRequestError
-
-T = TypeVar("T")
-
-
-def _only_one(transport: object, wrapped: T) -> T:
-    if transport is not None:
-        raise InvalidRequestError("pass http_client or transport, not both")
-    return wrapped
 
 
 class _ClientBase:
@@ -107,15 +104,15 @@ class SpeedPayamak(_ClientBase):
         allow_insecure_http: bool = False,
     ) -> None:
         config = resolve(api_key, base_url, timeout, max_retries, allow_insecure_http)
-        if http_client is not None:
-            if not isinstance(http_client, httpx.Client):
-                raise InvalidRequestError(
-                    "http_client must be an httpx.Client; AsyncSpeedPayamak takes async ones"
-                )
-            transport = _only_one(transport, ClientTransport(http_client))
-        elif transport is not None and not isinstance(transport, httpx.BaseTransport):
-            raise InvalidRequestError("transport must be an httpx.BaseTransport")
-        self._connect(config, transport or httpx.HTTPTransport(), owns_transport=True)
+        chosen = choose_transport(
+            http_client,
+            transport,
+            httpx.Client,
+            httpx.BaseTransport,
+            ClientTransport,
+            httpx.HTTPTransport,
+        )
+        self._connect(config, chosen, owns_transport=True)
 
     def _connect(
         self, config: Config, transport: httpx.BaseTransport, *, owns_transport: bool
@@ -187,15 +184,15 @@ class AsyncSpeedPayamak(_ClientBase):
         allow_insecure_http: bool = False,
     ) -> None:
         config = resolve(api_key, base_url, timeout, max_retries, allow_insecure_http)
-        if http_client is not None:
-            if not isinstance(http_client, httpx.AsyncClient):
-                raise InvalidRequestError(
-                    "http_client must be an httpx.AsyncClient; SpeedPayamak takes sync ones"
-                )
-            transport = _only_one(transport, AsyncClientTransport(http_client))
-        elif transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
-            raise InvalidRequestError("transport must be an httpx.AsyncBaseTransport")
-        self._connect(config, transport or httpx.AsyncHTTPTransport(), owns_transport=True)
+        chosen = choose_transport(
+            http_client,
+            transport,
+            httpx.AsyncClient,
+            httpx.AsyncBaseTransport,
+            AsyncClientTransport,
+            httpx.AsyncHTTPTransport,
+        )
+        self._connect(config, chosen, owns_transport=True)
 
     def _connect(
         self, config: Config, transport: httpx.AsyncBaseTransport, *, owns_transport: bool

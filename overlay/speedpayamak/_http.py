@@ -9,13 +9,18 @@ proxies, TLS settings and hooks) and never mutated or closed by the SDK.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from ._config import Config
 from ._version import __version__
+from .errors import InvalidRequestError
+
+C = TypeVar("C")
+T = TypeVar("T")
 
 log = logging.getLogger("speedpayamak")
 
@@ -58,6 +63,29 @@ def async_client(config: Config, transport: httpx.AsyncBaseTransport) -> httpx.A
     return httpx.AsyncClient(
         **_options(config), transport=transport, event_hooks={"response": [_aremember]}
     )
+
+
+def choose_transport(
+    http_client: object,
+    transport: object,
+    client_type: type[C],
+    transport_type: type[T],
+    wrap: Callable[[C], T],
+    default: Callable[[], T],
+) -> T:
+    """The transport a client sends through: a caller's httpx client (wrapped), a caller's
+    transport, or a new pooled one."""
+    if http_client is not None:
+        if not isinstance(http_client, client_type):
+            raise InvalidRequestError(f"http_client must be an httpx.{client_type.__name__}")
+        if transport is not None:
+            raise InvalidRequestError("pass http_client or transport, not both")
+        return wrap(http_client)
+    if transport is None:
+        return default()
+    if not isinstance(transport, transport_type):
+        raise InvalidRequestError(f"transport must be an httpx.{transport_type.__name__}")
+    return transport
 
 
 class ClientTransport(httpx.BaseTransport):

@@ -178,6 +178,14 @@ class Sandbox:
         self._failing: set[str] = set()
         self._next_bulk_id = 100_000_001
         self._now = _EPOCH
+        self._routes: dict[str, tuple[str, Any]] = {
+            "/v1/user": ("GET", self._user),
+            "/v1/credit": ("GET", self._credit),
+            "/v1/messages": ("POST", self._send),
+            "/v1/messages/patterns": ("POST", self._create_pattern),
+            "/v1/messages/patterns/send": ("POST", self._send_pattern),
+            "/v1/messages/inbox": ("GET", self._inbox_page),
+        }
         self.add_account(api_key, credit=credit, lines=lines, price_per_part=price_per_part)
 
     def __repr__(self) -> str:
@@ -364,17 +372,9 @@ class Sandbox:
             return Reply(refusal.status, error_body(refusal), headers=answer_headers)
 
     def _route(self, method: str, path: str) -> tuple[Any, tuple[str, ...]]:
-        routes: dict[str, tuple[str, Any]] = {
-            "/v1/user": ("GET", self._user),
-            "/v1/credit": ("GET", self._credit),
-            "/v1/messages": ("POST", self._send),
-            "/v1/messages/patterns": ("POST", self._create_pattern),
-            "/v1/messages/patterns/send": ("POST", self._send_pattern),
-            "/v1/messages/inbox": ("GET", self._inbox_page),
-        }
         args: tuple[str, ...] = ()
-        if path in routes:
-            allowed, handler = routes[path]
+        if path in self._routes:
+            allowed, handler = self._routes[path]
         elif match := _RECIPIENTS_PATH.fullmatch(path):
             allowed, handler, args = "GET", self._recipients_page, (match[1],)
         elif match := _BULK_PATH.fullmatch(path):
