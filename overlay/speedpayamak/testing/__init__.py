@@ -10,6 +10,7 @@ It speaks the real wire format and imports neither the generated client nor the 
 """
 
 from ._faults import Fault, MalformedBody
-from ._sandbox import LoggedRequest, Reply, Sandbox, SentMessage
+from ._records import LoggedRequest, Reply, SentMessage
+from ._sandbox import Sandbox
 
 __all__ = ["Fault", "LoggedRequest", "MalformedBody", "Reply", "Sandbox", "SentMessage"]

@@ -17,7 +17,8 @@ import httpx
 from ._wire import Refusal, error_body
 
 if TYPE_CHECKING:
-    from ._sandbox import Reply, Sandbox
+    from ._records import Reply
+    from ._sandbox import Sandbox
 
 
 def _request_target(request: httpx.Request) -> str:

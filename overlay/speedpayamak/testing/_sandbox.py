@@ -21,6 +21,17 @@ import attrs
 
 from . import _segments
 from ._faults import HTML_PAGE, Fault, Injection, malformed
+from ._records import (
+    Account,
+    Bulk,
+    Incoming,
+    LoggedRequest,
+    Pattern,
+    Reply,
+    SentMessage,
+    normalize_number,
+    timestamp,
+)
 from ._wire import (
     FieldProblems,
     Refusal,
@@ -36,8 +47,6 @@ from ._wire import (
 if TYPE_CHECKING:
     import httpx
 
-_IRAN_MOBILE = re.compile(r"(?:\+98|0098|98|0)?(9\d{9})")
-_INTERNATIONAL = re.compile(r"\+[1-9]\d{7,14}")
 _VARIABLE = re.compile(r"%([A-Za-z0-9_]+)%")
 _BULK_PATH = re.compile(r"/v1/messages/([^/]+)")
 _RECIPIENTS_PATH = re.compile(r"/v1/messages/([^/]+)/recipients")
@@ -45,96 +54,6 @@ _EPOCH = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 
 # An operation's answer: the envelope's `data`, and its `meta` on the list operations.
 _Answer = tuple[dict[str, Any], dict[str, Any] | None]
-
-
-@attrs.frozen
-class SentMessage:
-    """One accepted send, as the sandbox's outbox records it."""
-
-    bulk_id: int
-    originator: str
-    recipients: tuple[str, ...]
-    message: str
-    pattern_code: str | None = None
-    values: Mapping[str, str] | None = None
-
-
-@attrs.frozen
-class LoggedRequest:
-    """One request the sandbox received (the Authorization header is not kept)."""
-
-    method: str
-    path: str
-    query: Mapping[str, str]
-    body: bytes
-    status: int | None
-    fault: str | None
-
-
-@attrs.frozen
-class Reply:
-    """What to put on the wire for one request."""
-
-    status: int
-    body: bytes
-    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
-    delay: float = 0.0
-    drop: bool = False
-
-
-@attrs.define
-class _Account:
-    credit: Decimal
-    lines: frozenset[str]
-    price_per_part: Decimal
-    revoked: bool = False
-
-
-@attrs.define
-class _Pattern:
-    code: str
-    account: _Account
-    template: str
-    description: str
-    is_shared: bool
-    status: str
-
-    def wire(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "status": self.status,
-            "message": self.template,
-            "is_shared": self.is_shared,
-        }
-
-
-@attrs.define
-class _Bulk:
-    sent: SentMessage
-    account: _Account
-    parts: int
-    cost: Decimal
-    created_at: datetime
-
-
-@attrs.define
-class _Incoming:
-    account: _Account
-    number: str
-    sender: str
-    text: str
-    time: datetime
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _number(raw: str) -> str | None:
-    """The number in +98... form, an international number as given, or None if invalid."""
-    if match := _IRAN_MOBILE.fullmatch(raw):
-        return "+98" + match[1]
-    return raw if _INTERNATIONAL.fullmatch(raw) else None
 
 
 class Sandbox:
@@ -168,11 +87,11 @@ class Sandbox:
         self.validation_errors: ValidationForm = validation_errors
         self._lock = threading.RLock()
         self._random = random.Random(seed)
-        self._accounts: dict[str, _Account] = {}
-        self._patterns: dict[str, _Pattern] = {}
-        self._bulks: dict[int, _Bulk] = {}
+        self._accounts: dict[str, Account] = {}
+        self._patterns: dict[str, Pattern] = {}
+        self._bulks: dict[int, Bulk] = {}
         self._outbox: list[SentMessage] = []
-        self._inbox: list[_Incoming] = []
+        self._inbox: list[Incoming] = []
         self._requests: list[LoggedRequest] = []
         self._injections: list[Injection] = []
         self._failing: set[str] = set()
@@ -203,7 +122,7 @@ class Sandbox:
     ) -> None:
         """Add an account reached with `api_key`, owning `lines`."""
         with self._lock:
-            self._accounts[api_key] = _Account(
+            self._accounts[api_key] = Account(
                 credit=Decimal(str(credit)),
                 lines=frozenset(lines),
                 price_per_part=Decimal(str(price_per_part)),
@@ -229,7 +148,7 @@ class Sandbox:
     def fail_deliveries_to(self, *numbers: str) -> None:
         """Deliveries to these numbers, settled from now on, end `failed`."""
         with self._lock:
-            self._failing.update(_number(n) or n for n in numbers)
+            self._failing.update(normalize_number(n) or n for n in numbers)
 
     def advance(self, seconds: float) -> None:
         """Move the sandbox's clock on; pending deliveries settle once it passes them."""
@@ -242,7 +161,9 @@ class Sandbox:
             owner = next((a for a in self._accounts.values() if line in a.lines), None)
             if owner is None:
                 raise ValueError(f"no account owns the line {line!r}")
-            self._inbox.append(_Incoming(owner, line, _number(sender) or sender, text, self._now))
+            self._inbox.append(
+                Incoming(owner, line, normalize_number(sender) or sender, text, self._now)
+            )
 
     def inject(
         self, fault: Fault, *, method: str | None = None, path: str | None = None, times: int = 1
@@ -387,7 +308,7 @@ class Sandbox:
             raise refusal
         return handler, args
 
-    def _authenticate(self, headers: Mapping[str, str]) -> _Account:
+    def _authenticate(self, headers: Mapping[str, str]) -> Account:
         value = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
         if not value:
             raise refuse(401, "1401", "authorization header is required")
@@ -401,14 +322,14 @@ class Sandbox:
             raise refuse(401, "1403")
         return account
 
-    def _account(self, api_key: str | None) -> _Account:
+    def _account(self, api_key: str | None) -> Account:
         if api_key is None:
             return next(iter(self._accounts.values()))
         return self._accounts[api_key]
 
     # --- operations ---------------------------------------------------------------------
 
-    def _user(self, account: _Account, query: Mapping[str, str], body: bytes) -> _Answer:
+    def _user(self, account: Account, query: Mapping[str, str], body: bytes) -> _Answer:
         number = list(self._accounts.values()).index(account) + 1
         fields = ["national_id", "certificate_id", "address", "postal_code", "company"]
         user: dict[str, Any] = {
@@ -421,15 +342,15 @@ class Sandbox:
             **dict.fromkeys(fields, ""),
             "document_block": "false",
             "send_block": "false",
-            "expire": _timestamp(_EPOCH + timedelta(days=365)),
+            "expire": timestamp(_EPOCH + timedelta(days=365)),
             "status": "active",
         }
         return {"user": user}, None
 
-    def _credit(self, account: _Account, query: Mapping[str, str], body: bytes) -> _Answer:
+    def _credit(self, account: Account, query: Mapping[str, str], body: bytes) -> _Answer:
         return {"credit": float(account.credit)}, None
 
-    def _send(self, account: _Account, query: Mapping[str, str], body: bytes) -> _Answer:
+    def _send(self, account: Account, query: Mapping[str, str], body: bytes) -> _Answer:
         request = read_object(body, self.validation_errors)
         problems = FieldProblems(self.validation_errors)
         originator = self._string_field(request, "originator", problems)
@@ -450,14 +371,14 @@ class Sandbox:
         self._own_line(account, originator)
         numbers = []
         for raw in recipients:
-            number = _number(raw)
+            number = normalize_number(raw)
             if number is None:
                 raise refuse(400, "10023", f"number is not valid: {raw}")
             numbers.append(number)
         bulk_id = self._charge_and_record(account, originator, numbers, message, None, None)
         return {"bulk_id": bulk_id}, None
 
-    def _create_pattern(self, account: _Account, query: Mapping[str, str], body: bytes) -> _Answer:
+    def _create_pattern(self, account: Account, query: Mapping[str, str], body: bytes) -> _Answer:
         request = read_object(body, self.validation_errors)
         problems = FieldProblems(self.validation_errors)
         template = self._string_field(request, "pattern", problems)
@@ -473,11 +394,11 @@ class Sandbox:
         while code in self._patterns:
             code = "".join(self._random.choice(alphabet) for _ in range(10))
         status = "active" if self.auto_approve else "pending"
-        pattern = _Pattern(code, account, template, description, bool(is_shared), status)
+        pattern = Pattern(code, account, template, description, bool(is_shared), status)
         self._patterns[code] = pattern
         return {"pattern": pattern.wire()}, None
 
-    def _send_pattern(self, account: _Account, query: Mapping[str, str], body: bytes) -> _Answer:
+    def _send_pattern(self, account: Account, query: Mapping[str, str], body: bytes) -> _Answer:
         request = read_object(body, self.validation_errors)
         problems = FieldProblems(self.validation_errors)
         code = self._string_field(request, "pattern_code", problems)
@@ -508,7 +429,7 @@ class Sandbox:
             expected = ", ".join(sorted(variables)) or "none"
             raise refuse(400, "10015", f"pattern {code} takes the values: {expected}")
         self._own_line(account, originator)
-        number = _number(recipient)
+        number = normalize_number(recipient)
         if number is None:
             raise refuse(400, "10017", f"recipient is not valid: {recipient}")
         text = _VARIABLE.sub(lambda m: str(values[m[1]]), pattern.template)
@@ -516,7 +437,7 @@ class Sandbox:
         return {"bulk_id": bulk_id}, None
 
     def _message(
-        self, account: _Account, query: Mapping[str, str], body: bytes, raw_id: str
+        self, account: Account, query: Mapping[str, str], body: bytes, raw_id: str
     ) -> _Answer:
         bulk = self._bulk(account, raw_id)
         settled = self._now >= bulk.created_at + timedelta(seconds=self.delivery_seconds)
@@ -528,8 +449,8 @@ class Sandbox:
             "status": "active",
             "type": "webservice",
             "confirm_state": "confirmed",
-            "created_at": _timestamp(bulk.created_at),
-            "sent_at": _timestamp(bulk.created_at),
+            "created_at": timestamp(bulk.created_at),
+            "sent_at": timestamp(bulk.created_at),
             "recipients_count": len(bulk.sent.recipients),
             "valid_recipients_count": len(bulk.sent.recipients),
             "page": bulk.parts,
@@ -540,7 +461,7 @@ class Sandbox:
         return {"message": message}, None
 
     def _recipients_page(
-        self, account: _Account, query: Mapping[str, str], body: bytes, raw_id: str
+        self, account: Account, query: Mapping[str, str], body: bytes, raw_id: str
     ) -> _Answer:
         page, limit = self._paging(query)
         bulk = self._bulk(account, raw_id)
@@ -556,7 +477,7 @@ class Sandbox:
         path = f"/v1/messages/{bulk.sent.bulk_id}/recipients"
         return {"recipients": items}, page_meta(path, len(bulk.sent.recipients), page, limit)
 
-    def _inbox_page(self, account: _Account, query: Mapping[str, str], body: bytes) -> _Answer:
+    def _inbox_page(self, account: Account, query: Mapping[str, str], body: bytes) -> _Answer:
         page, limit = self._paging(query)
         mine = [m for m in self._inbox if m.account is account]
         items = [
@@ -564,7 +485,7 @@ class Sandbox:
                 "number": m.number,
                 "message": m.text,
                 "sender": m.sender,
-                "time": _timestamp(m.time),
+                "time": timestamp(m.time),
                 "type": "normal",
             }
             for m in mine[page * limit : (page + 1) * limit]
@@ -589,13 +510,13 @@ class Sandbox:
             return ""
         return value
 
-    def _own_line(self, account: _Account, originator: str) -> None:
+    def _own_line(self, account: Account, originator: str) -> None:
         if originator not in account.lines:
             raise refuse(400, "10004", f"line {originator} is not assigned to you")
 
     def _charge_and_record(
         self,
-        account: _Account,
+        account: Account,
         originator: str,
         numbers: list[str],
         text: str,
@@ -617,11 +538,11 @@ class Sandbox:
             pattern_code,
             None if values is None else dict(values),
         )
-        self._bulks[bulk_id] = _Bulk(sent, account, parts, cost, self._now)
+        self._bulks[bulk_id] = Bulk(sent, account, parts, cost, self._now)
         self._outbox.append(sent)
         return bulk_id
 
-    def _bulk(self, account: _Account, raw_id: str) -> _Bulk:
+    def _bulk(self, account: Account, raw_id: str) -> Bulk:
         if not raw_id.isascii() or not raw_id.isdigit() or int(raw_id) < 1:
             problems = FieldProblems(self.validation_errors)
             problems.add("bulk_id", "type", "bulk_id must be a positive integer")
