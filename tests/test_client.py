@@ -20,7 +20,7 @@ from speedpayamak import (
     ValidationError,
     unwrap,
 )
-from speedpayamak.testing import Sandbox
+from speedpayamak.testing import Fault, Sandbox
 from speedpayamak_api.api.messages import send_pattern
 from speedpayamak_api.models import PatternValues, SendPatternRequest
 
@@ -267,3 +267,22 @@ def test_injected_http_client_is_used_as_given(sandbox: Sandbox) -> None:
         assert dict(http.headers)["x-team"] == "payments"
         assert not http.is_closed  # closing the SDK client leaves it to its owner
         assert http.get("https://sandbox.test/v1/credit").status_code == 401
+
+
+def test_success_is_decided_by_status_and_envelope_never_by_code(
+    driver: Driver, sandbox: Sandbox
+) -> None:
+    """A 200 whose code looks like an error is still a success; a 200 carrying an error
+    payload is the error it describes."""
+    json_type = (("Content-Type", "application/json"),)
+    odd_code = b'{"status": "OK", "code": "10006", "message": "Ok", "data": {"credit": 12.5}}'
+    sandbox.inject(Fault.answer(200, odd_code, json_type), path="/v1/credit")
+    assert driver.credit() == 12.5
+    refusal = (
+        b'{"status": "ERROR", "code": "10006", "message": "credit not enough",'
+        b' "data": {"error": "credit not enough"}}'
+    )
+    sandbox.inject(Fault.answer(200, refusal, json_type), path="/v1/messages")
+    with pytest.raises(InsufficientCreditError) as caught:
+        driver.send(originator=LINE, recipients=["09120000001"], message="x")
+    assert (caught.value.status_code, caught.value.message) == (200, "credit not enough")
