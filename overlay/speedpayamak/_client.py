@@ -11,7 +11,7 @@ from speedpayamak_api.client import AuthenticatedClient
 from speedpayamak_api.models import User
 
 from . import _calls
-from ._config import Config, as_timeout, resolve
+from ._config import Config, as_max_retries, as_timeout, resolve
 from ._engine import AsyncEngine, SyncEngine
 from ._http import (
     AsyncClientTransport,
@@ -56,13 +56,7 @@ class _ClientBase:
         if timeout is not None:
             config = attrs.evolve(config, timeout=as_timeout(timeout))
         if max_retries is not None:
-            config = resolve(
-                config.api_key,
-                config.base_url,
-                config.timeout,
-                max_retries,
-                allow_insecure_http=True,
-            )
+            config = attrs.evolve(config, max_retries=as_max_retries(max_retries))
         return config
 
     def __repr__(self) -> str:

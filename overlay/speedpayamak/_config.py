@@ -43,7 +43,7 @@ def resolve(
             base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, allow_insecure_http
         ),
         timeout=as_timeout(timeout),
-        max_retries=_max_retries(max_retries),
+        max_retries=as_max_retries(max_retries),
     )
 
 
@@ -57,7 +57,7 @@ def as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     return httpx.Timeout(float(timeout))
 
 
-def _max_retries(value: int) -> int:
+def as_max_retries(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidRequestError(f"max_retries must be a whole number >= 0, not {value!r}")
     return value
