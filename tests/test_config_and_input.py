@@ -240,3 +240,13 @@ def test_bad_pattern_creation(driver: Driver, sandbox: Sandbox) -> None:
     with pytest.raises(InvalidRequestError, match="is_shared"):
         driver.create_pattern(pattern="x", is_shared="yes")
     assert sandbox.requests == ()
+
+
+def test_with_options_checks_what_it_is_given() -> None:
+    client = SpeedPayamak(KEY)
+    with pytest.raises(InvalidRequestError, match="max_retries"):
+        client.with_options(max_retries=-1)
+    with pytest.raises(InvalidRequestError, match="timeout"):
+        client.with_options(timeout=0)
+    assert client.with_options(timeout=3).timeout == httpx.Timeout(3.0)
+    client.close()
