@@ -532,7 +532,8 @@ def test_concurrent_sends_are_exact(sandbox: Sandbox) -> None:
 # --- the command, and independence -------------------------------------------------------
 
 
-def test_sandbox_command_serves_and_stops_on_sigterm() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_sandbox_command_serves_and_stops_cleanly(stop: signal.Signals) -> None:
     command = Path(sys.executable).parent / "speedpayamak"
     process = subprocess.Popen(
         [
@@ -560,8 +561,9 @@ def test_sandbox_command_serves_and_stops_on_sigterm() -> None:
             assert http.get("/v1/credit").json()["data"]["credit"] == 42
             body = {"originator": "3000505", "recipients": ["09121110000"], "message": "hi"}
             assert http.post("/v1/messages", json=body).status_code == 200
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)
         assert process.wait(timeout=10) == 0
+        assert "Traceback" not in process.communicate()[1]
     finally:
         process.kill()
         process.communicate()
