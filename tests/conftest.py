@@ -56,7 +56,8 @@ class Driver:
 
             self.async_client = self._runner.run(build())
 
-    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+    def await_(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine of the async client on the driver's own event loop."""
         assert self._runner is not None
         return self._runner.run(coroutine)
 
@@ -70,25 +71,25 @@ class Driver:
         if self.sync_client:
             return self.sync_client.user()
         assert self.async_client
-        return self._run(self.async_client.user())
+        return self.await_(self.async_client.user())
 
     def credit(self) -> float:
         if self.sync_client:
             return self.sync_client.credit()
         assert self.async_client
-        return self._run(self.async_client.credit())
+        return self.await_(self.async_client.credit())
 
     def send(self, **kwargs: Any) -> int:
         if self.sync_client:
             return self.sync_client.messages.send(**kwargs)
         assert self.async_client
-        return self._run(self.async_client.messages.send(**kwargs))
+        return self.await_(self.async_client.messages.send(**kwargs))
 
     def get(self, bulk_id: int) -> Message:
         if self.sync_client:
             return self.sync_client.messages.get(bulk_id)
         assert self.async_client
-        return self._run(self.async_client.messages.get(bulk_id))
+        return self.await_(self.async_client.messages.get(bulk_id))
 
     def recipients(self, bulk_id: int, page_size: int = 100) -> list[Recipient]:
         if self.sync_client:
@@ -99,7 +100,7 @@ class Driver:
         async def collect() -> list[Recipient]:
             return [r async for r in client.messages.recipients(bulk_id, page_size=page_size)]
 
-        return self._run(collect())
+        return self.await_(collect())
 
     def recipient_pages(self, bulk_id: int, page_size: int) -> list[Page[Recipient]]:
         if self.sync_client:
@@ -111,7 +112,7 @@ class Driver:
             listing = client.messages.recipients(bulk_id, page_size=page_size)
             return [p async for p in listing.pages()]
 
-        return self._run(collect())
+        return self.await_(collect())
 
     def inbox(self, page_size: int = 100) -> list[InboxMessage]:
         if self.sync_client:
@@ -122,19 +123,19 @@ class Driver:
         async def collect() -> list[InboxMessage]:
             return [m async for m in client.messages.inbox(page_size=page_size)]
 
-        return self._run(collect())
+        return self.await_(collect())
 
     def create_pattern(self, **kwargs: Any) -> Pattern:
         if self.sync_client:
             return self.sync_client.patterns.create(**kwargs)
         assert self.async_client
-        return self._run(self.async_client.patterns.create(**kwargs))
+        return self.await_(self.async_client.patterns.create(**kwargs))
 
     def send_pattern(self, **kwargs: Any) -> int:
         if self.sync_client:
             return self.sync_client.patterns.send(**kwargs)
         assert self.async_client
-        return self._run(self.async_client.patterns.send(**kwargs))
+        return self.await_(self.async_client.patterns.send(**kwargs))
 
     def close(self) -> None:
         if self.sync_client:
@@ -142,7 +143,7 @@ class Driver:
         else:
             assert self.async_client
             assert self._runner
-            self._run(self.async_client.aclose())
+            self.await_(self.async_client.aclose())
             self._runner.close()
 
 

@@ -23,7 +23,7 @@ def send_bulk(driver: Driver, recipients: list[str], **options: Any) -> BulkResu
     if driver.sync_client:
         return driver.sync_client.messages.send_bulk(**arguments)
     assert driver.async_client
-    return driver._run(driver.async_client.messages.send_bulk(**arguments))
+    return driver.await_(driver.async_client.messages.send_bulk(**arguments))
 
 
 def assert_accounted(result: BulkResult, recipients: list[str]) -> None:
