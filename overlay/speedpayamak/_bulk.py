@@ -92,17 +92,15 @@ class BulkRun:
         self._chunks = [
             tuple(numbers[i : i + chunk_size]) for i in range(0, len(numbers), chunk_size)
         ]
-        self._originator = originator
-        self._message = message
+        self._originator = _calls.non_empty("originator", originator)
+        self._message = _calls.non_empty("message", message)
         self._progress = progress
         self._total = len(numbers)
         self._accepted: list[AcceptedChunk] = []
-        # Checked once, up front, so a bad originator or message fails before any chunk.
-        _calls.messages_send(originator, self._chunks[0], message)
 
     def calls(self) -> Iterator[Call[SendSMSEnvelope, int]]:
         for chunk in self._chunks:
-            yield _calls.messages_send(self._originator, chunk, self._message)
+            yield _calls.messages_send_checked(self._originator, list(chunk), self._message)
 
     def accepted(self, bulk_id: int) -> None:
         chunk = self._chunks[len(self._accepted)]

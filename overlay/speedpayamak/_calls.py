@@ -64,11 +64,16 @@ def messages_send(
     numbers = normalize_all(recipients)
     if not numbers:
         raise InvalidRequestError("recipients is empty: give at least one number")
-    body = SendSMSRequest(
-        originator=_text("originator", originator),
-        recipients=numbers,
-        message=_text("message", message),
+    return messages_send_checked(
+        non_empty("originator", originator), numbers, non_empty("message", message)
     )
+
+
+def messages_send_checked(
+    originator: str, numbers: list[str], message: str
+) -> Call[SendSMSEnvelope, int]:
+    """A send whose input is already checked and normalized (bulk sends check it once)."""
+    body = SendSMSRequest(originator=originator, recipients=numbers, message=message)
     return Call(
         "POST",
         "/v1/messages",
@@ -131,7 +136,7 @@ def patterns_create(
     if not isinstance(is_shared, bool):
         raise InvalidRequestError("is_shared must be True or False")
     body = CreatePatternRequest(
-        pattern=_text("pattern", pattern),
+        pattern=non_empty("pattern", pattern),
         description=UNSET if description is None else description,
         is_shared=is_shared,
     )
@@ -148,8 +153,8 @@ def patterns_send(
     pattern_code: str, originator: str, recipient: str, values: Mapping[str, str | int]
 ) -> Call[SendPatternEnvelope, int]:
     body = SendPatternRequest(
-        pattern_code=_text("pattern_code", pattern_code),
-        originator=_text("originator", originator),
+        pattern_code=non_empty("pattern_code", pattern_code),
+        originator=non_empty("originator", originator),
         recipient=normalize(recipient),
         values=_pattern_values(values),
     )
@@ -162,7 +167,7 @@ def patterns_send(
     )
 
 
-def _text(name: str, value: str) -> str:
+def non_empty(name: str, value: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidRequestError(f"{name} must be a non-empty string, not {value!r}")
     return value
