@@ -4,6 +4,7 @@ transport, with both success `code` forms; every error class from a real sandbox
 from __future__ import annotations
 
 import asyncio
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -286,3 +287,23 @@ def test_success_is_decided_by_status_and_envelope_never_by_code(
     with pytest.raises(InsufficientCreditError) as caught:
         driver.send(originator=LINE, recipients=["09120000001"], message="x")
     assert (caught.value.status_code, caught.value.message) == (200, "credit not enough")
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"total": 50, "pages": 5, "limit": 10, "page": 0, "prev": None, "next": None},  # next null
+        {"total": 50, "pages": 1, "limit": 10, "page": 0, "prev": None, "next": "/v1/x?page=1"},
+    ],
+    ids=["next is null", "page + 1 >= pages"],
+)
+def test_listings_stop_where_meta_says_the_last_page_is(
+    driver: Driver, sandbox: Sandbox, meta: dict[str, Any]
+) -> None:
+    message = {"number": LINE, "message": "hi", "sender": "+989120000001"}
+    page = {"messages": [{**message, "time": "2026-01-01T08:00:00Z", "type": "normal"}]}
+    body = {"status": "OK", "code": 200, "message": "Ok", "data": page, "meta": meta}
+    answer = json.dumps(body).encode()
+    sandbox.inject(Fault.answer(200, answer, (("Content-Type", "application/json"),)))
+    assert [m.message for m in driver.inbox(page_size=10)] == ["hi"]
+    assert sandbox.requests_to("GET", "/v1/messages/inbox") == 1
