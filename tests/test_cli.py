@@ -192,7 +192,7 @@ def test_connection_failure_exit_status() -> None:
     done = run(f"http://127.0.0.1:{port}", "--timeout", "2", "message", "5")
     assert done.returncode == 6
     assert done.stderr.startswith(
-        "speedpayamak: error: message: GET /v1/messages/{bulk_id}: could not connect"
+        "speedpayamak: error: message: GET /v1/messages/5: could not connect"
     )
 
 

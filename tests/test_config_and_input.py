@@ -111,7 +111,7 @@ def test_with_options_shares_the_pool(sandbox: Sandbox) -> None:
     with sandbox.serve() as base_url:
         client = SpeedPayamak(KEY, base_url=base_url)
         hasty = client.with_options(timeout=httpx.Timeout(5, read=0.1), max_retries=0)
-        assert hasty._transport is client._transport
+        assert hasty._http is client._http
         assert (hasty.max_retries, client.max_retries) == (0, 2)
         sandbox.inject(Fault.delay(0.3), path="/v1/credit")
         with pytest.raises(APITimeoutError):

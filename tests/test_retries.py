@@ -22,8 +22,7 @@ from speedpayamak import (
     SpeedPayamak,
     UnexpectedResponseError,
 )
-from speedpayamak._envelope import retry_after
-from speedpayamak._retry import RetryPolicy
+from speedpayamak._retry import RetryPolicy, retry_after
 from speedpayamak.errors import APIError, SpeedPayamakError
 from speedpayamak.testing import Fault, Sandbox
 
@@ -73,7 +72,8 @@ def _error(status: int) -> APIError:
     ],
 )
 def test_should_retry(method: str, error: SpeedPayamakError, attempt: int, expected: bool) -> None:
-    assert RetryPolicy(max_retries=2).should_retry(method, error, attempt) is expected
+    policy = RetryPolicy(max_retries=2)
+    assert policy.should_retry(is_send=method == "POST", error=error, attempt=attempt) is expected
 
 
 def test_backoff_grows_with_jitter_and_is_capped() -> None:

@@ -71,11 +71,11 @@ def test_no_repr_shows_the_key(sandbox: Sandbox) -> None:
         client.credit()  # the generated client used to print its header after first use
         derived = client.with_options(max_retries=0)
         objects: list[object] = [client, derived, client.raw, client.messages, client.patterns]
-        objects += [*vars(client).values(), client._http.headers, client._config]
+        objects += [*vars(client).values(), client._http.client.headers, client._config]
         for obj in objects:
             assert KEY not in repr(obj), type(obj)
             assert KEY not in str(obj), type(obj)
-        assert KEY not in str(client._http.base_url)
+        assert KEY not in str(client._http.client.base_url)
 
     async def async_reprs() -> list[str]:
         async with AsyncSpeedPayamak(KEY, base_url="https://sandbox.test") as client:

@@ -24,7 +24,12 @@ def test_sync_service_code(sandbox: Sandbox) -> None:
         otp_id = consumer.send_otp(client, pattern.code, LINE, "09121234567", 4821)
         assert sandbox.outbox[-1].bulk_id == otp_id
         assert consumer.credit_left(client) == 997
-        assert consumer.notify_customers(client, LINE, ["09121234567"] * 50, "x" * 10_000) is None
+        assert (
+            consumer.notify_customers(
+                client, LINE, [f"0912000{i:04d}" for i in range(50)], "x" * 10_000
+            )
+            is None
+        )
         sandbox.receive("09120000000", LINE, "stop")
         assert consumer.first_page_total(client) == 1
 

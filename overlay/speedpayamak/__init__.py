@@ -16,34 +16,45 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
+from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
-    from speedpayamak_api.models import InboxMessage, Message, PageMeta, Pattern, Recipient, User
+    from speedpayamak_api.models import InboxMessage as InboxMessage
+    from speedpayamak_api.models import Message as Message
+    from speedpayamak_api.models import PageMeta as PageMeta
+    from speedpayamak_api.models import Pattern as Pattern
+    from speedpayamak_api.models import Recipient as Recipient
+    from speedpayamak_api.models import User as User
 
-    from ._bulk import AcceptedChunk, BulkResult, FailedChunk
-    from ._client import AsyncSpeedPayamak, SpeedPayamak
-    from ._envelope import unwrap
-    from ._pagination import AsyncPaginator, Page, Paginator
-    from ._segments import Segments, segments
-    from .errors import (
-        APIConnectionError,
-        APIError,
-        APITimeoutError,
-        AuthenticationError,
-        BulkSendError,
-        ErrorCode,
-        InsufficientCreditError,
-        InvalidRequestError,
-        NotFoundError,
-        OutcomeUnknownError,
-        RateLimitError,
-        ServerError,
-        SpeedPayamakError,
-        UnexpectedResponseError,
-        ValidationError,
-    )
+    from ._bulk import AcceptedChunk as AcceptedChunk
+    from ._bulk import BulkResult as BulkResult
+    from ._bulk import FailedChunk as FailedChunk
+    from ._client import AsyncSpeedPayamak as AsyncSpeedPayamak
+    from ._client import SpeedPayamak as SpeedPayamak
+    from ._envelope import unwrap as unwrap
+    from ._pagination import AsyncPaginator as AsyncPaginator
+    from ._pagination import Page as Page
+    from ._pagination import Paginator as Paginator
+    from ._segments import Segments as Segments
+    from ._segments import segments as segments
+    from .errors import APIConnectionError as APIConnectionError
+    from .errors import APIError as APIError
+    from .errors import APITimeoutError as APITimeoutError
+    from .errors import AuthenticationError as AuthenticationError
+    from .errors import BulkSendError as BulkSendError
+    from .errors import ErrorCode as ErrorCode
+    from .errors import InsufficientCreditError as InsufficientCreditError
+    from .errors import InvalidRequestError as InvalidRequestError
+    from .errors import NotFoundError as NotFoundError
+    from .errors import OutcomeUnknownError as OutcomeUnknownError
+    from .errors import PermissionDeniedError as PermissionDeniedError
+    from .errors import RateLimitError as RateLimitError
+    from .errors import ServerError as ServerError
+    from .errors import SpeedPayamakError as SpeedPayamakError
+    from .errors import UnexpectedResponseError as UnexpectedResponseError
+    from .errors import ValidationError as ValidationError
 
+# The public surface: each name and the module it is imported from on first use.
 _WHERE: dict[str, str] = {
     "SpeedPayamak": "._client",
     "AsyncSpeedPayamak": "._client",
@@ -72,6 +83,7 @@ _WHERE: dict[str, str] = {
             "InvalidRequestError",
             "NotFoundError",
             "OutcomeUnknownError",
+            "PermissionDeniedError",
             "RateLimitError",
             "ServerError",
             "SpeedPayamakError",
@@ -82,41 +94,7 @@ _WHERE: dict[str, str] = {
     ),
 }
 
-__all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APITimeoutError",
-    "AcceptedChunk",
-    "AsyncPaginator",
-    "AsyncSpeedPayamak",
-    "AuthenticationError",
-    "BulkResult",
-    "BulkSendError",
-    "ErrorCode",
-    "FailedChunk",
-    "InboxMessage",
-    "InsufficientCreditError",
-    "InvalidRequestError",
-    "Message",
-    "NotFoundError",
-    "OutcomeUnknownError",
-    "Page",
-    "PageMeta",
-    "Paginator",
-    "Pattern",
-    "RateLimitError",
-    "Recipient",
-    "Segments",
-    "ServerError",
-    "SpeedPayamak",
-    "SpeedPayamakError",
-    "UnexpectedResponseError",
-    "User",
-    "ValidationError",
-    "__version__",
-    "segments",
-    "unwrap",
-]
+__all__ = sorted([*_WHERE, "__version__"])
 
 
 def __getattr__(name: str) -> Any:
@@ -129,4 +107,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return __all__

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 
 import attrs
 from speedpayamak_api.models import SendSMSEnvelope
 
-from . import _calls
-from ._engine import Call
-from ._numbers import normalize_all
+from . import _calls, _checks
+from ._calls import Call
 from .errors import (
     APIConnectionError,
     APIError,
     BulkSendError,
-    InvalidRequestError,
     OutcomeUnknownError,
     SpeedPayamakError,
 )
@@ -74,7 +72,9 @@ def _refused(error: SpeedPayamakError) -> bool:
 
 
 class BulkRun:
-    """One bulk send's plan and ledger, shared by the sync and async clients."""
+    """One bulk send's plan and ledger. `steps()` is the whole run, written once: it yields
+    each chunk's call and is sent back the bulk id (or thrown the chunk's error) by the
+    engine that drives it, sync or async."""
 
     def __init__(
         self,
@@ -84,43 +84,50 @@ class BulkRun:
         chunk_size: int,
         progress: Progress | None,
     ) -> None:
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            raise InvalidRequestError(f"chunk_size must be a positive integer, not {chunk_size!r}")
-        numbers = list(dict.fromkeys(normalize_all(recipients)))
-        if not numbers:
-            raise InvalidRequestError("recipients is empty: give at least one number")
+        chunk_size = _checks.positive_int("chunk_size", chunk_size)
+        self._originator = _checks.text("originator", originator)
+        numbers = _checks.recipients(recipients)
+        self._message = _checks.text("message", message)
         self._chunks = [
             tuple(numbers[i : i + chunk_size]) for i in range(0, len(numbers), chunk_size)
         ]
-        self._originator = _calls.non_empty("originator", originator)
-        self._message = _calls.non_empty("message", message)
         self._progress = progress
         self._total = len(numbers)
         self._accepted: list[AcceptedChunk] = []
 
-    def calls(self) -> Iterator[Call[SendSMSEnvelope, int]]:
-        for chunk in self._chunks:
-            yield _calls.messages_send_checked(self._originator, list(chunk), self._message)
+    def steps(self) -> Generator[Call[SendSMSEnvelope, int], int, BulkResult]:
+        for index, chunk in enumerate(self._chunks):
+            call = _calls.messages_send_checked(self._originator, list(chunk), self._message)
+            try:
+                bulk_id = yield call
+            except SpeedPayamakError as error:
+                raise self._stopped(index, error) from error
+            self._accepted.append(AcceptedChunk(bulk_id, chunk))
+            if self._progress is not None:
+                try:
+                    self._progress(sum(len(c.recipients) for c in self._accepted), self._total)
+                except Exception as exc:
+                    raise BulkSendError(self._result(self._rest(index + 1))) from exc
+        return self._result()
 
-    def accepted(self, bulk_id: int) -> None:
-        chunk = self._chunks[len(self._accepted)]
-        self._accepted.append(AcceptedChunk(bulk_id, chunk))
-        if self._progress is not None:
-            self._progress(sum(len(c.recipients) for c in self._accepted), self._total)
+    def _rest(self, index: int) -> tuple[str, ...]:
+        return tuple(r for chunk in self._chunks[index:] for r in chunk)
 
-    def stopped(self, error: SpeedPayamakError) -> BulkSendError:
-        index = len(self._accepted)
+    def _stopped(self, index: int, error: SpeedPayamakError) -> BulkSendError:
         stopped = FailedChunk(self._chunks[index], error)
-        rest = tuple(r for chunk in self._chunks[index + 1 :] for r in chunk)
         refused = _refused(error)
         return BulkSendError(
-            BulkResult(
-                tuple(self._accepted),
+            self._result(
+                self._rest(index + 1),
                 failed=stopped if refused else None,
                 unknown=None if refused else stopped,
-                not_sent=rest,
             )
         )
 
-    def result(self) -> BulkResult:
-        return BulkResult(tuple(self._accepted))
+    def _result(
+        self,
+        not_sent: tuple[str, ...] = (),
+        failed: FailedChunk | None = None,
+        unknown: FailedChunk | None = None,
+    ) -> BulkResult:
+        return BulkResult(tuple(self._accepted), failed, unknown, not_sent)

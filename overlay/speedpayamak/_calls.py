@@ -1,10 +1,19 @@
-"""Each SDK operation as a `Call`: its input checked and normalized, the generated function
-that sends it, and what it returns. Sync and async resources share these."""
+"""Each SDK operation as a `Call`, built from its generated module: the request comes from
+the module's `_get_kwargs` (so the method and path are the generated code's, never a
+copy), its answer is read by the module's `_build_response`, and `result` picks what the
+SDK method returns from the success envelope. Sync and async resources share these.
+
+Adding an operation: describe it in openapi.yaml, `nox -s generate`, add one function
+here, one method to each resource class, and tests (see the README).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Generic, Protocol, TypeVar
 
+import attrs
+import httpx
 from speedpayamak_api.api.auth import get_authorized_user
 from speedpayamak_api.api.credit import get_credit
 from speedpayamak_api.api.messages import (
@@ -15,10 +24,12 @@ from speedpayamak_api.api.messages import (
     send_pattern,
     send_sms,
 )
+from speedpayamak_api.client import AuthenticatedClient, Client
 from speedpayamak_api.models import (
     CreatePatternEnvelope,
     CreatePatternRequest,
     CreditEnvelope,
+    ErrorEnvelope,
     InboxEnvelope,
     InboxMessage,
     Message,
@@ -34,38 +45,69 @@ from speedpayamak_api.models import (
     User,
     UserEnvelope,
 )
-from speedpayamak_api.types import UNSET
+from speedpayamak_api.types import UNSET, Response
 
-from ._engine import Call
-from ._numbers import normalize, normalize_all
+from . import _checks
+from ._numbers import normalize
 from ._pagination import Page, PageCall
 from .errors import InvalidRequestError
 
+E = TypeVar("E")
+R = TypeVar("R")
+
+
+class Operation(Protocol[E]):
+    """A generated operation module, as the request path uses it."""
+
+    def _build_response(
+        self, *, client: AuthenticatedClient | Client, response: httpx.Response
+    ) -> Response[E | ErrorEnvelope]: ...
+
+
+@attrs.frozen(kw_only=True)
+class Call(Generic[E, R]):
+    """One operation, ready to send: the generated module, the request its `_get_kwargs`
+    built, and how to turn the success envelope into what the SDK method returns."""
+
+    operation: Operation[E]
+    request: dict[str, Any]
+    result: Callable[[E], R]
+
+    @property
+    def method(self) -> str:
+        return str(self.request["method"]).upper()
+
+    @property
+    def path(self) -> str:
+        return str(self.request["url"])
+
+    @property
+    def is_send(self) -> bool:
+        """Whether the call changes state (a send, a new pattern), so that a request which
+        may have reached the server is never repeated."""
+        return self.method != "GET"
+
+
 USER: Call[UserEnvelope, User] = Call(
-    "GET",
-    "/v1/user",
-    lambda c: get_authorized_user.sync_detailed(client=c),
-    lambda c: get_authorized_user.asyncio_detailed(client=c),
-    lambda envelope: envelope.data.user,
+    operation=get_authorized_user,
+    request=get_authorized_user._get_kwargs(),
+    result=lambda envelope: envelope.data.user,
 )
 
 CREDIT: Call[CreditEnvelope, float] = Call(
-    "GET",
-    "/v1/credit",
-    lambda c: get_credit.sync_detailed(client=c),
-    lambda c: get_credit.asyncio_detailed(client=c),
-    lambda envelope: float(envelope.data.credit),
+    operation=get_credit,
+    request=get_credit._get_kwargs(),
+    result=lambda envelope: float(envelope.data.credit),
 )
 
 
 def messages_send(
-    originator: str, recipients: Sequence[str], message: str
+    originator: str, recipients: Iterable[str], message: str
 ) -> Call[SendSMSEnvelope, int]:
-    numbers = normalize_all(recipients)
-    if not numbers:
-        raise InvalidRequestError("recipients is empty: give at least one number")
     return messages_send_checked(
-        non_empty("originator", originator), numbers, non_empty("message", message)
+        _checks.text("originator", originator),
+        _checks.recipients(recipients),
+        _checks.text("message", message),
     )
 
 
@@ -75,77 +117,74 @@ def messages_send_checked(
     """A send whose input is already checked and normalized (bulk sends check it once)."""
     body = SendSMSRequest(originator=originator, recipients=numbers, message=message)
     return Call(
-        "POST",
-        "/v1/messages",
-        lambda c: send_sms.sync_detailed(client=c, body=body),
-        lambda c: send_sms.asyncio_detailed(client=c, body=body),
-        lambda envelope: envelope.data.bulk_id,
+        operation=send_sms,
+        request=send_sms._get_kwargs(body=body),
+        result=lambda envelope: envelope.data.bulk_id,
     )
 
 
 def messages_get(bulk_id: int) -> Call[MessageEnvelope, Message]:
-    bulk_id = _bulk_id(bulk_id)
     return Call(
-        "GET",
-        "/v1/messages/{bulk_id}",
-        lambda c: get_sms.sync_detailed(bulk_id, client=c),
-        lambda c: get_sms.asyncio_detailed(bulk_id, client=c),
-        lambda envelope: envelope.data.message,
+        operation=get_sms,
+        request=get_sms._get_kwargs(_checks.positive_int("bulk_id", bulk_id)),
+        result=lambda envelope: envelope.data.message,
     )
 
 
 def messages_recipients(bulk_id: int, page_size: int) -> PageCall[Recipient]:
-    bulk_id, page_size = _bulk_id(bulk_id), _page_size(page_size)
+    bulk_id = _checks.positive_int("bulk_id", bulk_id)
+    page_size = _checks.positive_int("page_size", page_size)
 
     def page(number: int) -> Call[RecipientsEnvelope, Page[Recipient]]:
         return Call(
-            "GET",
-            "/v1/messages/{bulk_id}/recipients",
-            lambda c: get_message_recipients_status.sync_detailed(
-                bulk_id, client=c, page=number, limit=page_size
+            operation=get_message_recipients_status,
+            request=get_message_recipients_status._get_kwargs(
+                bulk_id, page=number, limit=page_size
             ),
-            lambda c: get_message_recipients_status.asyncio_detailed(
-                bulk_id, client=c, page=number, limit=page_size
-            ),
-            lambda envelope: Page(tuple(envelope.data.recipients), envelope.meta),
+            result=lambda envelope: Page(tuple(envelope.data.recipients), envelope.meta),
         )
 
     return page
 
 
 def messages_inbox(page_size: int) -> PageCall[InboxMessage]:
-    page_size = _page_size(page_size)
+    page_size = _checks.positive_int("page_size", page_size)
 
     def page(number: int) -> Call[InboxEnvelope, Page[InboxMessage]]:
         return Call(
-            "GET",
-            "/v1/messages/inbox",
-            lambda c: fetch_inbox_messages.sync_detailed(client=c, page=number, limit=page_size),
-            lambda c: fetch_inbox_messages.asyncio_detailed(client=c, page=number, limit=page_size),
-            lambda envelope: Page(tuple(envelope.data.messages), envelope.meta),
+            operation=fetch_inbox_messages,
+            request=fetch_inbox_messages._get_kwargs(page=number, limit=page_size),
+            result=lambda envelope: Page(tuple(envelope.data.messages), envelope.meta),
         )
 
     return page
 
 
+def page(start_page: int) -> int:
+    """A 0-based page number to start a listing at."""
+    if isinstance(start_page, bool) or not isinstance(start_page, int) or start_page < 0:
+        raise InvalidRequestError(f"start_page must be a whole number >= 0, not {start_page!r}")
+    return start_page
+
+
 def patterns_create(
     pattern: str, description: str | None, is_shared: bool
 ) -> Call[CreatePatternEnvelope, Pattern]:
-    if description is not None and not isinstance(description, str):
-        raise InvalidRequestError("description must be a string")
+    if description is not None:
+        if not isinstance(description, str):
+            raise InvalidRequestError("description must be a string")
+        _checks.encodable("description", description)
     if not isinstance(is_shared, bool):
         raise InvalidRequestError("is_shared must be True or False")
     body = CreatePatternRequest(
-        pattern=non_empty("pattern", pattern),
+        pattern=_checks.text("pattern", pattern),
         description=UNSET if description is None else description,
         is_shared=is_shared,
     )
     return Call(
-        "POST",
-        "/v1/messages/patterns",
-        lambda c: create_pattern.sync_detailed(client=c, body=body),
-        lambda c: create_pattern.asyncio_detailed(client=c, body=body),
-        lambda envelope: envelope.data.pattern,
+        operation=create_pattern,
+        request=create_pattern._get_kwargs(body=body),
+        result=lambda envelope: envelope.data.pattern,
     )
 
 
@@ -153,36 +192,16 @@ def patterns_send(
     pattern_code: str, originator: str, recipient: str, values: Mapping[str, str | int]
 ) -> Call[SendPatternEnvelope, int]:
     body = SendPatternRequest(
-        pattern_code=non_empty("pattern_code", pattern_code),
-        originator=non_empty("originator", originator),
+        pattern_code=_checks.text("pattern_code", pattern_code),
+        originator=_checks.text("originator", originator),
         recipient=normalize(recipient),
         values=_pattern_values(values),
     )
     return Call(
-        "POST",
-        "/v1/messages/patterns/send",
-        lambda c: send_pattern.sync_detailed(client=c, body=body),
-        lambda c: send_pattern.asyncio_detailed(client=c, body=body),
-        lambda envelope: envelope.data.bulk_id,
+        operation=send_pattern,
+        request=send_pattern._get_kwargs(body=body),
+        result=lambda envelope: envelope.data.bulk_id,
     )
-
-
-def non_empty(name: str, value: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError(f"{name} must be a non-empty string, not {value!r}")
-    return value
-
-
-def _bulk_id(bulk_id: int) -> int:
-    if isinstance(bulk_id, bool) or not isinstance(bulk_id, int) or bulk_id < 1:
-        raise InvalidRequestError(f"bulk_id must be a positive integer, not {bulk_id!r}")
-    return bulk_id
-
-
-def _page_size(page_size: int) -> int:
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-        raise InvalidRequestError(f"page_size must be a positive integer, not {page_size!r}")
-    return page_size
 
 
 def _pattern_values(values: Mapping[str, str | int]) -> PatternValues:
@@ -197,5 +216,7 @@ def _pattern_values(values: Mapping[str, str | int]) -> PatternValues:
             raise InvalidRequestError(
                 f"values[{name!r}] must be a string or an integer, not {value!r}"
             )
-        converted[name] = str(value)
+        converted[_checks.encodable("a pattern variable name", name)] = _checks.encodable(
+            f"values[{name!r}]", str(value)
+        )
     return PatternValues.from_dict(converted)

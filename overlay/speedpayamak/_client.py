@@ -11,15 +11,16 @@ from speedpayamak_api.client import AuthenticatedClient
 from speedpayamak_api.models import User
 
 from . import _calls
-from ._config import Config, as_max_retries, as_timeout, resolve
-from ._engine import AsyncEngine, SyncEngine
-from ._http import (
-    AsyncClientTransport,
-    ClientTransport,
-    async_client,
-    choose_transport,
-    sync_client,
+from ._config import (
+    DEFAULT_KEEPALIVE_EXPIRY,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    Config,
+    as_max_retries,
+    as_timeout,
+    resolve,
 )
+from ._engine import AsyncEngine, SyncEngine
+from ._http import AsyncHTTP, SyncHTTP
 from ._resources import AsyncMessages, AsyncPatterns, Messages, Patterns
 from ._retry import RetryPolicy
 
@@ -29,15 +30,7 @@ class _ClientBase:
 
     _config: Config
     _raw: AuthenticatedClient
-    _owns_transport: bool
-
-    @property
-    def raw(self) -> AuthenticatedClient:
-        """The generated client, configured like this one (base URL, key, timeout, pool).
-
-        Pass it to any generated operation and read the answer with `speedpayamak.unwrap`.
-        """
-        return self._raw
+    _owns_http: bool
 
     @property
     def base_url(self) -> str:
@@ -63,10 +56,10 @@ class _ClientBase:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
     @staticmethod
-    def _raw_client(config: Config) -> AuthenticatedClient:
+    def _generated_client(config: Config) -> AuthenticatedClient:
         # The key travels in the SDK's own httpx client's headers; the generated client
         # holds none, so its repr cannot show it.
-        return AuthenticatedClient(base_url=config.base_url, token="", prefix="AccessKey")
+        return AuthenticatedClient(base_url=config.base_url, token="")
 
 
 class SpeedPayamak(_ClientBase):
@@ -78,13 +71,18 @@ class SpeedPayamak(_ClientBase):
         )
 
     `timeout` is seconds (applied to every phase) or an httpx.Timeout; the default is 5 s
-    to connect and 30 s to read. `http_client` is an httpx.Client to send through, used as
-    given and left for you to close; or `transport`, an httpx transport (the sandbox's, or
-    your own) for the SDK's own client to send through.
+    to connect and 30 s to read, and an attempt never takes longer than the two together.
+    `http_client` is an httpx.Client to send through, used as given and left for you to
+    close; or `transport`, an httpx transport (the sandbox's, or your own) for the SDK's
+    own client to send through. `keepalive_expiry` is how long an idle pooled connection
+    is kept (seconds; keep it below the server's), and `max_response_size` the most bytes
+    an answer may decode to.
     """
 
     messages: Messages
     patterns: Patterns
+    _http: SyncHTTP
+    _engine: SyncEngine
 
     def __init__(
         self,
@@ -96,30 +94,40 @@ class SpeedPayamak(_ClientBase):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         allow_insecure_http: bool = False,
+        keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        _shared: tuple[Config, SyncHTTP] | None = None,
     ) -> None:
-        config = resolve(api_key, base_url, timeout, max_retries, allow_insecure_http)
-        chosen = choose_transport(
-            http_client,
-            transport,
-            httpx.Client,
-            httpx.BaseTransport,
-            ClientTransport,
-            httpx.HTTPTransport,
-        )
-        self._connect(config, chosen, owns_transport=True)
-
-    def _connect(
-        self, config: Config, transport: httpx.BaseTransport, *, owns_transport: bool
-    ) -> None:
+        if _shared is None:
+            config = resolve(
+                api_key,
+                base_url,
+                timeout,
+                max_retries,
+                allow_insecure_http,
+                keepalive_expiry,
+                max_response_size,
+            )
+            self._http, self._owns_http = SyncHTTP(config, http_client, transport), True
+        else:  # made by with_options: the parent's pool, other settings
+            config, self._http = _shared
+            self._owns_http = False
         self._config = config
-        self._transport = transport
-        self._owns_transport = owns_transport
-        self._http = sync_client(config, transport)
-        self._raw = self._raw_client(config).set_httpx_client(self._http)
-        engine = SyncEngine(self._raw, RetryPolicy(config.max_retries))
-        self._engine = engine
-        self.messages = Messages(engine)
-        self.patterns = Patterns(engine)
+        self._raw = self._generated_client(config)
+        policy = RetryPolicy(config.max_retries)
+        self._engine = SyncEngine(self._http, self._raw, policy, config.timeout)
+        self.messages = Messages(self._engine)
+        self.patterns = Patterns(self._engine)
+
+    @property
+    def raw(self) -> AuthenticatedClient:
+        """The generated client, sending through this client's pool (base URL, key, timeout).
+
+        Pass it to any generated operation and read the answer with `speedpayamak.unwrap`.
+        Calls made with it are not retried and not bounded by the SDK's deadline and size
+        cap.
+        """
+        return self._raw.set_httpx_client(self._http.client)
 
     def user(self) -> User:
         """The account the API key belongs to."""
@@ -133,14 +141,12 @@ class SpeedPayamak(_ClientBase):
         self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None
     ) -> SpeedPayamak:
         """A client with other settings that shares this one's connection pool."""
-        derived = object.__new__(SpeedPayamak)
-        derived._connect(self._derived(timeout, max_retries), self._transport, owns_transport=False)
-        return derived
+        return SpeedPayamak(_shared=(self._derived(timeout, max_retries), self._http))
 
     def close(self) -> None:
-        """Close the connection pool (a pool shared with `with_options` clients, or a
-        caller's http_client, is left to its owner)."""
-        if self._owns_transport:
+        """Close the connection pool (a pool shared with `with_options` clients is closed
+        by the client that made them; a caller's http_client is left to its owner)."""
+        if self._owns_http:
             self._http.close()
 
     def __enter__(self) -> Self:
@@ -159,12 +165,14 @@ class AsyncSpeedPayamak(_ClientBase):
     """The asyncio client: the same methods as SpeedPayamak, awaited.
 
     `messages.recipients(...)` and `messages.inbox()` are not awaited: they return async
-    iterators (`async for r in client.messages.recipients(bulk_id)`). Use one client per
-    event loop.
+    iterators (`async for r in client.messages.recipients(bulk_id)`). A client belongs to
+    the event loop that first uses it; use one client per event loop.
     """
 
     messages: AsyncMessages
     patterns: AsyncPatterns
+    _http: AsyncHTTP
+    _engine: AsyncEngine
 
     def __init__(
         self,
@@ -176,30 +184,35 @@ class AsyncSpeedPayamak(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         allow_insecure_http: bool = False,
+        keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        _shared: tuple[Config, AsyncHTTP] | None = None,
     ) -> None:
-        config = resolve(api_key, base_url, timeout, max_retries, allow_insecure_http)
-        chosen = choose_transport(
-            http_client,
-            transport,
-            httpx.AsyncClient,
-            httpx.AsyncBaseTransport,
-            AsyncClientTransport,
-            httpx.AsyncHTTPTransport,
-        )
-        self._connect(config, chosen, owns_transport=True)
-
-    def _connect(
-        self, config: Config, transport: httpx.AsyncBaseTransport, *, owns_transport: bool
-    ) -> None:
+        if _shared is None:
+            config = resolve(
+                api_key,
+                base_url,
+                timeout,
+                max_retries,
+                allow_insecure_http,
+                keepalive_expiry,
+                max_response_size,
+            )
+            self._http, self._owns_http = AsyncHTTP(config, http_client, transport), True
+        else:  # made by with_options: the parent's pool, other settings
+            config, self._http = _shared
+            self._owns_http = False
         self._config = config
-        self._transport = transport
-        self._owns_transport = owns_transport
-        self._http = async_client(config, transport)
-        self._raw = self._raw_client(config).set_async_httpx_client(self._http)
-        engine = AsyncEngine(self._raw, RetryPolicy(config.max_retries))
-        self._engine = engine
-        self.messages = AsyncMessages(engine)
-        self.patterns = AsyncPatterns(engine)
+        self._raw = self._generated_client(config)
+        policy = RetryPolicy(config.max_retries)
+        self._engine = AsyncEngine(self._http, self._raw, policy, config.timeout)
+        self.messages = AsyncMessages(self._engine)
+        self.patterns = AsyncPatterns(self._engine)
+
+    @property
+    def raw(self) -> AuthenticatedClient:
+        """The generated client, sending through this client's pool; see SpeedPayamak.raw."""
+        return self._raw.set_async_httpx_client(self._http.client)
 
     async def user(self) -> User:
         """The account the API key belongs to."""
@@ -213,13 +226,11 @@ class AsyncSpeedPayamak(_ClientBase):
         self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None
     ) -> AsyncSpeedPayamak:
         """A client with other settings that shares this one's connection pool."""
-        derived = object.__new__(AsyncSpeedPayamak)
-        derived._connect(self._derived(timeout, max_retries), self._transport, owns_transport=False)
-        return derived
+        return AsyncSpeedPayamak(_shared=(self._derived(timeout, max_retries), self._http))
 
     async def aclose(self) -> None:
         """Close the connection pool (see SpeedPayamak.close)."""
-        if self._owns_transport:
+        if self._owns_http:
             await self._http.aclose()
 
     async def __aenter__(self) -> Self:

@@ -11,6 +11,10 @@ from .errors import InvalidRequestError
 
 DEFAULT_BASE_URL = "https://rest.ippanel.com"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# Below the 5 s that common servers (nginx's default is 75 s, many proxies 5 s) keep an
+# idle connection open, so the SDK never sends on one the server is closing.
+DEFAULT_KEEPALIVE_EXPIRY = 4.0
+DEFAULT_MAX_RESPONSE_SIZE = 16 * 1024 * 1024
 API_KEY_ENV = "SPEEDPAYAMAK_API_KEY"
 BASE_URL_ENV = "SPEEDPAYAMAK_BASE_URL"
 
@@ -21,6 +25,8 @@ class Config:
     base_url: str
     timeout: httpx.Timeout
     max_retries: int
+    keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
 
 
 def resolve(
@@ -29,21 +35,18 @@ def resolve(
     timeout: float | httpx.Timeout | None,
     max_retries: int,
     allow_insecure_http: bool,
+    keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
 ) -> Config:
-    key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
-    if not key.strip():
-        raise InvalidRequestError(
-            f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
-        )
-    if any(ord(c) < 0x20 or c == "\x7f" for c in key):
-        raise InvalidRequestError("the API key contains control characters")
     return Config(
-        api_key=key.strip(),
+        api_key=_api_key(api_key),
         base_url=_base_url(
             base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, allow_insecure_http
         ),
         timeout=as_timeout(timeout),
         max_retries=as_max_retries(max_retries),
+        keepalive_expiry=_seconds("keepalive_expiry", keepalive_expiry, allow_zero=True),
+        max_response_size=_size(max_response_size),
     )
 
 
@@ -52,15 +55,48 @@ def as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
         return DEFAULT_TIMEOUT
     if isinstance(timeout, httpx.Timeout):
         return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
-        raise InvalidRequestError(f"timeout must be a positive number of seconds, not {timeout!r}")
-    return httpx.Timeout(float(timeout))
+    return httpx.Timeout(_seconds("timeout", timeout))
 
 
 def as_max_retries(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidRequestError(f"max_retries must be a whole number >= 0, not {value!r}")
     return value
+
+
+def _seconds(name: str, value: object, *, allow_zero: bool = False) -> float:
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    in_range = number is not None and (number >= 0 if allow_zero else number > 0)
+    if number is None or not in_range or number == float("inf"):
+        raise InvalidRequestError(f"{name} must be a positive number of seconds, not {value!r}")
+    return float(number)
+
+
+def _size(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidRequestError(f"max_response_size must be a positive integer, not {value!r}")
+    return value
+
+
+def _api_key(api_key: str | None) -> str:
+    """The key, which must be printable ASCII to travel in a header. Errors say where the
+    bad character is and what kind it is, never the key."""
+    key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
+    if not isinstance(key, str) or not key.strip():
+        raise InvalidRequestError(
+            f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
+        )
+    if any(char < " " or char == "\x7f" for char in key):
+        raise InvalidRequestError("the API key contains control characters")
+    key = key.strip()
+    for position, char in enumerate(key, start=1):
+        if not (" " <= char <= "~"):
+            raise InvalidRequestError(
+                f"the API key has a non-ASCII character (U+{ord(char):04X}) at position "
+                f"{position} of {len(key)}: an API key is printable ASCII (was it copied "
+                "with an invisible character?)"
+            )
+    return key
 
 
 def _base_url(raw: str, allow_insecure_http: bool) -> str:
@@ -70,6 +106,15 @@ def _base_url(raw: str, allow_insecure_http: bool) -> str:
         raise InvalidRequestError(f"base_url is not a valid URL: {raw!r}") from exc
     if url.scheme not in ("http", "https") or not url.host:
         raise InvalidRequestError(f"base_url must be an http(s) URL with a host, not {raw!r}")
+    if url.userinfo:
+        raise InvalidRequestError(
+            "base_url must not hold a user name or password: the API key is the only credential"
+        )
+    if url.query or url.fragment or "?" in raw or "#" in raw:
+        raise InvalidRequestError(
+            "base_url must not have a query string or a fragment: "
+            f"{url.copy_with(query=None, fragment=None)}"
+        )
     if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
         raise InvalidRequestError(
             f"base_url {raw!r} is plain http to a non-loopback host: the API key would travel "

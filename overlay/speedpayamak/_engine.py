@@ -1,43 +1,34 @@
-"""The one request path. Every SDK call goes through `SyncEngine.run` or `AsyncEngine.run`,
-which own retries, error mapping and envelope unwrapping; the two differ only in how they
-call and how they wait."""
+"""The one request path. Every SDK call goes through `SyncEngine.run` or `AsyncEngine.run`:
+one attempt is an exchange (`_http`) and a read of the answer (`_envelope`), and the
+retry policy decides what follows a failure. Only those two steps can fail with an error
+about the server; the operation's own `result` runs outside, so a bug in the SDK shows as
+itself. The two engines differ only in how they call and how they wait."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Generic, NoReturn, TypeVar
+from collections.abc import Generator
+from typing import Any, TypeVar
 
 import attrs
 import httpx
 from speedpayamak_api.client import AuthenticatedClient
-from speedpayamak_api.models import ErrorEnvelope
 
-from ._envelope import GeneratedResponse, failure, success_envelope
-from ._http import received
-from ._retry import RetryPolicy, connection_error
+from ._calls import Call
+from ._envelope import read_envelope
+from ._http import AsyncHTTP, SyncHTTP
+from ._retry import RetryPolicy
 from .errors import APIError, SpeedPayamakError
 
 E = TypeVar("E")
 R = TypeVar("R")
+T = TypeVar("T")
+# A run of several calls written once (a bulk send): it yields each call and is sent its
+# result, or thrown its error.
+Steps = Generator[Call[Any, R], R, T]
 
 log = logging.getLogger("speedpayamak")
-
-
-@attrs.frozen
-class Call(Generic[E, R]):
-    """One operation, ready to send: the generated function to call (sync and async),
-    and how to turn its success envelope into what the SDK method returns."""
-
-    method: str
-    path: str
-    sync: Callable[[AuthenticatedClient], GeneratedResponse[E | ErrorEnvelope]]
-    asyncio: Callable[[AuthenticatedClient], Awaitable[GeneratedResponse[E | ErrorEnvelope]]]
-    result: Callable[[E], R]
-
-    def settle(self, response: GeneratedResponse[E | ErrorEnvelope]) -> R:
-        return self.result(success_envelope(response, was_send=self.method != "GET"))
 
 
 class _Attempts:
@@ -45,81 +36,93 @@ class _Attempts:
 
     def __init__(self, policy: RetryPolicy, call: Call[E, R]) -> None:
         self._policy = policy
-        self._method = call.method
-        self._path = call.path
+        self._call = call
         self._attempt = 0
-        received.set(None)
 
-    def after(self, exc: Exception) -> float:
-        """Seconds to wait before trying again; raises the typed error when it is final."""
-        error = self._classify(exc)
-        if not self._policy.should_retry(self._method, error, self._attempt):
-            if error is exc:
-                raise error
-            raise error from exc
+    def delay_or_raise(self, error: SpeedPayamakError) -> float:
+        """Seconds to wait before trying again; raises `error` when it is final."""
+        call = self._call
+        if not self._policy.should_retry(is_send=call.is_send, error=error, attempt=self._attempt):
+            raise error
         retry_after = error.retry_after if isinstance(error, APIError) else None
         delay = self._policy.delay(self._attempt, retry_after)
         self._attempt += 1
         log.info(
             "retrying %s %s in %.2f s after %s (attempt %d of %d)",
-            self._method,
-            self._path,
+            call.method,
+            call.path,
             delay,
             type(error).__name__,
             self._attempt + 1,
             self._policy.max_retries + 1,
         )
-        received.set(None)
         return delay
-
-    def _classify(self, exc: Exception) -> SpeedPayamakError:
-        if isinstance(exc, SpeedPayamakError):
-            return exc
-        if isinstance(exc, httpx.HTTPError):
-            return connection_error(exc, self._method, self._path)
-        answer = received.get()
-        if answer is None:
-            _reraise(exc)  # not caused by an answer: a bug, let it show as itself
-        # The generated parser failed on this answer (bad JSON, a missing key, a status
-        # outside the standard); report the answer itself.
-        reason = f"{type(exc).__name__}: {exc}"
-        was_send = self._method != "GET"
-        return failure(
-            answer.status_code, answer.headers, answer.content, reason, was_send=was_send
-        )
-
-
-def _reraise(exc: Exception) -> NoReturn:
-    raise exc
 
 
 @attrs.frozen
 class SyncEngine:
+    http: SyncHTTP
     raw: AuthenticatedClient
     policy: RetryPolicy
+    timeout: httpx.Timeout
 
     def run(self, call: Call[E, R]) -> R:
         attempts = _Attempts(self.policy, call)
         while True:
             try:
-                return call.settle(call.sync(self.raw))
-            except Exception as exc:
-                delay = attempts.after(exc)
+                envelope = read_envelope(call, self.http.exchange(call, self.timeout), self.raw)
+            except SpeedPayamakError as error:
+                delay = attempts.delay_or_raise(error)
+            else:
+                return call.result(envelope)
             time.sleep(delay)
+
+    def drive(self, steps: Steps[R, T]) -> T:
+        """Run every call `steps` yields, until it returns."""
+        try:
+            call = next(steps)
+            while True:
+                try:
+                    result = self.run(call)
+                except SpeedPayamakError as error:
+                    call = steps.throw(error)
+                else:
+                    call = steps.send(result)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
 
 
 @attrs.frozen
 class AsyncEngine:
+    http: AsyncHTTP
     raw: AuthenticatedClient
     policy: RetryPolicy
+    timeout: httpx.Timeout
 
     async def run(self, call: Call[E, R]) -> R:
         attempts = _Attempts(self.policy, call)
         while True:
             try:
-                return call.settle(await call.asyncio(self.raw))
-            except Exception as exc:
-                delay = attempts.after(exc)
+                answer = await self.http.exchange(call, self.timeout)
+                envelope = read_envelope(call, answer, self.raw)
+            except SpeedPayamakError as error:
+                delay = attempts.delay_or_raise(error)
+            else:
+                return call.result(envelope)
             import asyncio  # here, so that sync-only services never import it
 
             await asyncio.sleep(delay)
+
+    async def drive(self, steps: Steps[R, T]) -> T:
+        """Run every call `steps` yields, until it returns."""
+        try:
+            call = next(steps)
+            while True:
+                try:
+                    result = await self.run(call)
+                except SpeedPayamakError as error:
+                    call = steps.throw(error)
+                else:
+                    call = steps.send(result)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]

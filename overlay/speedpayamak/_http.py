@@ -1,43 +1,48 @@
-"""The httpx clients a SpeedPayamak client sends through.
+"""How a request travels, and the one place that looks at a transport's failures.
 
-The SDK always sends through an httpx client of its own, which carries the base URL, the
-Authorization header, the timeout and a hook that remembers each answer. A caller's own
-httpx client, when given, becomes that client's transport: it is used as given (its pool,
-proxies, TLS settings and hooks) and never mutated or closed by the SDK.
+Every attempt goes through `SyncHTTP.exchange` or `AsyncHTTP.exchange`: the request is
+built by the SDK's own httpx client (base URL, Authorization, timeout), sent without
+following redirects, and its answer read whole within the attempt's total deadline and
+the size cap. A failure with no answer becomes "never sent" (the connection was never
+made) or "may have been sent", here and nowhere else.
+
+The SDK's own pool follows the environment's proxy settings as httpx does, expires idle
+connections before common servers close them, and is never used in a process other than
+the one that opened it (after a fork the child opens its own). A caller's httpx client,
+when given, becomes the transport: used as given (pool, proxies, TLS, hooks, default
+headers) and never mutated or closed by the SDK.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextvars import ContextVar
-from typing import Any, TypeVar
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
 import httpx
 
+from . import _deadline
+from ._body import ACCEPT_ENCODING, Body, TooLarge, Undecodable
 from ._config import Config
+from ._failures import SENT_WARNING, connection_error
 from ._version import __version__
-from .errors import InvalidRequestError
+from .errors import InvalidRequestError, UnexpectedResponseError
 
-C = TypeVar("C")
-T = TypeVar("T")
+C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
 log = logging.getLogger("speedpayamak")
 
-# The last answer received in this thread or task, so that an answer the generated code
-# could not parse can still be reported with its status and body.
-received: ContextVar[httpx.Response | None] = ContextVar("speedpayamak_received", default=None)
-
-
-def _remember(response: httpx.Response) -> None:
-    received.set(response)
-    if log.isEnabledFor(logging.DEBUG):
-        request = response.request
-        log.debug("%s %s -> HTTP %s", request.method, request.url.path, response.status_code)
-
-
-async def _aremember(response: httpx.Response) -> None:
-    _remember(response)
+# Failures that happen before a single byte of the request is written.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# What a transport may raise for a failed exchange; anything else is a bug and shows as one.
+_TRANSPORT_FAILURES = (httpx.HTTPError, OSError, RuntimeError, MemoryError)
+# Headers of a caller's client that the SDK's request keeps as its own.
+_SDK_HEADERS = frozenset(
+    {"authorization", "accept", "accept-encoding", "content-type", "content-length", "host"}
+)
 
 
 def _options(config: Config) -> dict[str, Any]:
@@ -47,62 +52,280 @@ def _options(config: Config) -> dict[str, Any]:
             "Authorization": f"AccessKey {config.api_key}",
             "User-Agent": f"speedpayamak-python/{__version__}",
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
         },
         "timeout": config.timeout,
         "follow_redirects": False,
     }
 
 
-def sync_client(config: Config, transport: httpx.BaseTransport) -> httpx.Client:
-    return httpx.Client(
-        **_options(config), transport=transport, event_hooks={"response": [_remember]}
+class _Connections(Generic[C]):
+    """The httpx client of one SDK client (and of those `with_options` derives from it),
+    renewed in a forked child when the SDK owns its pool."""
+
+    def __init__(self, build: Callable[[], C], renew_after_fork: bool) -> None:
+        self._build: Callable[[], C] = build
+        self._renew = renew_after_fork
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._client: C = build()
+
+    def current(self) -> C:
+        if self._renew and self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    # The parent's connections stay the parent's: drop them unclosed.
+                    self._client, self._pid = self._build(), os.getpid()
+        return self._client
+
+
+class _Exchange:
+    """What the sync and async exchanges share: building the request, reading the answer
+    and naming a failure."""
+
+    def __init__(self, config: Config) -> None:
+        self._cap = config.max_response_size
+
+    @staticmethod
+    def request(
+        client: httpx.Client | httpx.AsyncClient, call: Any, timeout: httpx.Timeout
+    ) -> httpx.Request:
+        return client.build_request(**call.request, timeout=timeout)
+
+    @staticmethod
+    def budget(timeout: httpx.Timeout) -> float | None:
+        if timeout.connect is None or timeout.read is None:
+            return None
+        return timeout.connect + timeout.read
+
+    def body(self, response: httpx.Response) -> Body:
+        """Where the answer's body is collected. A transport that answers with its body
+        already read (in memory, decoded) gives it whole."""
+        if response.is_stream_consumed:
+            return Body.whole(response.content, self._cap)
+        return Body(response.headers, self._cap)
+
+    @staticmethod
+    def answer(response: httpx.Response, content: bytes) -> httpx.Response:
+        """The answer as read, decoded, with the status the generated parser expects."""
+        headers = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        answer = httpx.Response(
+            response.status_code, headers=headers, content=content, request=response.request
+        )
+        log.debug(
+            "%s %s -> HTTP %s",
+            response.request.method,
+            response.request.url.path,
+            response.status_code,
+        )
+        return answer
+
+    @staticmethod
+    @contextmanager
+    def failures(call: Any, response: httpx.Response | None) -> Iterator[None]:
+        """Map every failure of the exchange to the SDK's errors."""
+        try:
+            yield
+        except (TooLarge, Undecodable, MemoryError) as exc:
+            if response is None:
+                raise connection_error(
+                    exc, call.method, call.path, is_send=call.is_send, never_sent=False
+                ) from exc
+            reason = (
+                f"the answer is too large ({exc})"
+                if isinstance(exc, TooLarge | MemoryError)
+                else str(exc)
+            )
+            if call.is_send and response.is_success:
+                reason += f"; {SENT_WARNING}"
+            raise UnexpectedResponseError(
+                reason, status_code=response.status_code, body=b"", headers=response.headers
+            ) from None
+        except _deadline.DeadlinePassed as exc:
+            raise connection_error(
+                exc, call.method, call.path, is_send=call.is_send, never_sent=not exc.connected
+            ) from exc
+        except _TRANSPORT_FAILURES as exc:
+            raise connection_error(
+                exc,
+                call.method,
+                call.path,
+                is_send=call.is_send,
+                never_sent=isinstance(exc, _NEVER_SENT),
+            ) from exc
+
+
+class SyncHTTP(_Exchange):
+    """The sync client's way to the server (shared by the clients `with_options` makes)."""
+
+    def __init__(self, config: Config, http_client: object, transport: object) -> None:
+        super().__init__(config)
+        _one_of(http_client, transport)
+        if http_client is not None:
+            if not isinstance(http_client, httpx.Client):
+                raise InvalidRequestError("http_client must be an httpx.Client")
+            transport = _ClientTransport(http_client)
+        elif transport is not None and not isinstance(transport, httpx.BaseTransport):
+            raise InvalidRequestError("transport must be an httpx.BaseTransport")
+        given: httpx.BaseTransport | None = transport
+
+        def build() -> httpx.Client:
+            if given is not None:
+                return httpx.Client(**_options(config), transport=given)
+            client = httpx.Client(**_options(config), limits=_limits(config), trust_env=True)
+            _install_deadlines(client, _deadline.Backend)
+            return client
+
+        self._connections = _Connections(build, renew_after_fork=given is None)
+
+    @property
+    def client(self) -> httpx.Client:
+        return self._connections.current()
+
+    def exchange(self, call: Any, timeout: httpx.Timeout) -> httpx.Response:
+        client = self.client
+        response: httpx.Response | None = None
+        with _deadline.deadline(self.budget(timeout)), self.failures(call, None):
+            response = client.send(self.request(client, call, timeout), stream=True)
+        assert response is not None
+        with self.failures(call, response), _deadline.deadline(self.budget(timeout)):
+            try:
+                body = self.body(response)
+                if not response.is_stream_consumed:
+                    for chunk in response.iter_raw():
+                        body.add(chunk)
+                content = body.finish()
+            finally:
+                response.close()
+        return self.answer(response, content)
+
+    def close(self) -> None:
+        self._connections.current().close()
+
+
+class AsyncHTTP(_Exchange):
+    """The async client's way to the server, bound to the first event loop that uses it."""
+
+    def __init__(self, config: Config, http_client: object, transport: object) -> None:
+        super().__init__(config)
+        _one_of(http_client, transport)
+        if http_client is not None:
+            if not isinstance(http_client, httpx.AsyncClient):
+                raise InvalidRequestError("http_client must be an httpx.AsyncClient")
+            transport = _AsyncClientTransport(http_client)
+        elif transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            raise InvalidRequestError("transport must be an httpx.AsyncBaseTransport")
+        given: httpx.AsyncBaseTransport | None = transport
+
+        def build() -> httpx.AsyncClient:
+            if given is not None:
+                return httpx.AsyncClient(**_options(config), transport=given)
+            client = httpx.AsyncClient(**_options(config), limits=_limits(config), trust_env=True)
+            _install_deadlines(client, _deadline.AsyncBackend)
+            return client
+
+        self._connections = _Connections(build, renew_after_fork=given is None)
+        self._loop: object = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        return self._connections.current()
+
+    def _bound_loop(self) -> None:
+        import asyncio  # here, so that sync-only services never import it
+
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise InvalidRequestError(
+                "this AsyncSpeedPayamak was first used in another event loop, and its "
+                "connections belong to that loop: create one client per event loop"
+            )
+
+    async def exchange(self, call: Any, timeout: httpx.Timeout) -> httpx.Response:
+        self._bound_loop()
+        client = self.client
+        response: httpx.Response | None = None
+        with _deadline.deadline(self.budget(timeout)), self.failures(call, None):
+            response = await client.send(self.request(client, call, timeout), stream=True)
+        assert response is not None
+        with self.failures(call, response), _deadline.deadline(self.budget(timeout)):
+            try:
+                body = self.body(response)
+                if not response.is_stream_consumed:
+                    async for chunk in response.aiter_raw():
+                        body.add(chunk)
+                content = body.finish()
+            finally:
+                await response.aclose()
+        return self.answer(response, content)
+
+    async def aclose(self) -> None:
+        await self._connections.current().aclose()
+
+
+def _one_of(http_client: object, transport: object) -> None:
+    if http_client is not None and transport is not None:
+        raise InvalidRequestError("pass http_client or transport, not both")
+
+
+def _limits(config: Config) -> httpx.Limits:
+    return httpx.Limits(
+        max_connections=100, max_keepalive_connections=20, keepalive_expiry=config.keepalive_expiry
     )
 
 
-def async_client(config: Config, transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        **_options(config), transport=transport, event_hooks={"response": [_aremember]}
-    )
+def _install_deadlines(client: httpx.Client | httpx.AsyncClient, backend: type) -> None:
+    """Give every pool of the client (the direct one and each proxy's) the deadline backend.
+
+    httpx has no public hook for this; the shape is checked, so that an httpx release that
+    changes it fails loudly here rather than silently dropping the deadline.
+    """
+    transports = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        if transport is None:  # NO_PROXY entries
+            continue
+        pool = getattr(transport, "_pool", None)
+        inner = getattr(pool, "_network_backend", None)
+        if inner is None:
+            raise RuntimeError(f"cannot bound requests of {type(transport).__name__}")
+        pool._network_backend = backend(inner)  # type: ignore[union-attr]
 
 
-def choose_transport(
-    http_client: object,
-    transport: object,
-    client_type: type[C],
-    transport_type: type[T],
-    wrap: Callable[[C], T],
-    default: Callable[[], T],
-) -> T:
-    """The transport a client sends through: a caller's httpx client (wrapped), a caller's
-    transport, or a new pooled one."""
-    if http_client is not None:
-        if not isinstance(http_client, client_type):
-            raise InvalidRequestError(f"http_client must be an httpx.{client_type.__name__}")
-        if transport is not None:
-            raise InvalidRequestError("pass http_client or transport, not both")
-        return wrap(http_client)
-    if transport is None:
-        return default()
-    if not isinstance(transport, transport_type):
-        raise InvalidRequestError(f"transport must be an httpx.{transport_type.__name__}")
-    return transport
+def _caller_headers(caller: httpx.Client | httpx.AsyncClient, request: httpx.Request) -> None:
+    """Send the caller's own default headers too; the SDK's Authorization always wins."""
+    default_agent = f"python-httpx/{httpx.__version__}"
+    for name, value in caller.headers.multi_items():
+        lowered = name.lower()
+        if lowered in _SDK_HEADERS or (lowered == "user-agent" and value == default_agent):
+            continue
+        if lowered == "connection":
+            continue
+        request.headers[name] = value
 
 
-class ClientTransport(httpx.BaseTransport):
+class _ClientTransport(httpx.BaseTransport):
     """Sends through a caller's httpx.Client, which stays the caller's to close."""
 
     def __init__(self, client: httpx.Client) -> None:
         self._client = client
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._client.send(request, stream=True)
+        _caller_headers(self._client, request)
+        return self._client.send(request, stream=True, follow_redirects=False)
 
 
-class AsyncClientTransport(httpx.AsyncBaseTransport):
+class _AsyncClientTransport(httpx.AsyncBaseTransport):
     """Sends through a caller's httpx.AsyncClient, which stays the caller's to close."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._client.send(request, stream=True)
+        _caller_headers(self._client, request)
+        return await self._client.send(request, stream=True, follow_redirects=False)

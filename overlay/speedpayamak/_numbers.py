@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from .errors import InvalidRequestError
 
@@ -29,16 +28,3 @@ def normalize(number: str) -> str:
     if match and not match[1].startswith("98"):
         return "+" + match[1]
     raise InvalidRequestError(f"not a valid phone number: {number!r}")
-
-
-def normalize_all(numbers: Iterable[str]) -> list[str]:
-    """Every number normalized, in order; the error names the first bad entry."""
-    if isinstance(numbers, str | bytes):
-        raise InvalidRequestError("recipients must be a list of numbers, not a single string")
-    normalized = []
-    for index, number in enumerate(numbers):
-        try:
-            normalized.append(normalize(number))
-        except InvalidRequestError as exc:
-            raise InvalidRequestError(f"recipients[{index}]: {exc}") from None
-    return normalized

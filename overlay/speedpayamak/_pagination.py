@@ -1,14 +1,23 @@
-"""Lazy iteration over the API's 0-based pages, sync and async."""
+"""Lazy iteration over the API's 0-based pages, sync and async.
+
+A listing asks for page 0, then for each next page until the one `meta` marks as last,
+never for more pages than the first answer said exist, and refuses a page that is not the
+one it asked for: a server that ignores `page` cannot make it loop.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 from speedpayamak_api.models import PageMeta
 
-from ._engine import AsyncEngine, Call, SyncEngine
+from .errors import UnexpectedResponseError
+
+if TYPE_CHECKING:
+    from ._calls import Call
+    from ._engine import AsyncEngine, SyncEngine
 
 T = TypeVar("T")
 
@@ -27,40 +36,63 @@ class Page(Generic[T]):
         return not self.items or meta.next_ is None or meta.page + 1 >= meta.pages
 
 
-PageCall = Callable[[int], Call[Any, Page[T]]]
+PageCall = Callable[[int], "Call[Any, Page[T]]"]
+
+
+class _Walk:
+    """Which page comes next, shared by the sync and async paginators."""
+
+    def __init__(self, start: int) -> None:
+        self.number = start
+        self._pages: int | None = None
+
+    def after(self, page: Page[Any]) -> bool:
+        """Check `page` and move on; False when the listing is done."""
+        if page.meta.page != self.number:
+            raise UnexpectedResponseError(
+                f"asked for page {self.number} of a listing, the server answered page "
+                f"{page.meta.page}",
+                status_code=200,
+                body=b"",
+            )
+        if self._pages is None:
+            self._pages = page.meta.pages
+        self.number += 1
+        return not page.is_last and self.number < self._pages
 
 
 class Paginator(Generic[T]):
     """Every item of every page, fetched lazily, one request per page.
 
-    Iterate it for items, or call `pages()` for each page with its meta. It requests page
-    0 first and stops after the page that `meta` marks as last.
+    Iterate it for items, or call `pages()` for each page with its meta.
     """
 
-    def __init__(self, engine: SyncEngine, page_call: PageCall[T]) -> None:
+    def __init__(self, engine: SyncEngine, page_call: PageCall[T], start_page: int = 0) -> None:
         self._engine = engine
         self._page_call = page_call
+        self._start = start_page
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
             yield from page.items
 
     def pages(self) -> Iterator[Page[T]]:
-        number = 0
+        walk = _Walk(self._start)
         while True:
-            page = self._engine.run(self._page_call(number))
+            page = self._engine.run(self._page_call(walk.number))
+            more = walk.after(page)
             yield page
-            if page.is_last:
+            if not more:
                 return
-            number += 1
 
 
 class AsyncPaginator(Generic[T]):
     """The async twin of Paginator: `async for item in ...`, or `async for page in .pages()`."""
 
-    def __init__(self, engine: AsyncEngine, page_call: PageCall[T]) -> None:
+    def __init__(self, engine: AsyncEngine, page_call: PageCall[T], start_page: int = 0) -> None:
         self._engine = engine
         self._page_call = page_call
+        self._start = start_page
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
@@ -71,10 +103,10 @@ class AsyncPaginator(Generic[T]):
                 yield item
 
     async def pages(self) -> AsyncIterator[Page[T]]:
-        number = 0
+        walk = _Walk(self._start)
         while True:
-            page = await self._engine.run(self._page_call(number))
+            page = await self._engine.run(self._page_call(walk.number))
+            more = walk.after(page)
             yield page
-            if page.is_last:
+            if not more:
                 return
-            number += 1

@@ -6,7 +6,7 @@ they do is in `_calls` and the engine, which they share.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
 
@@ -14,7 +14,6 @@ from . import _calls
 from ._bulk import BulkResult, BulkRun, Progress
 from ._engine import AsyncEngine, SyncEngine
 from ._pagination import AsyncPaginator, Paginator
-from .errors import SpeedPayamakError
 
 
 class Messages:
@@ -23,8 +22,10 @@ class Messages:
     def __init__(self, engine: SyncEngine) -> None:
         self._engine = engine
 
-    def send(self, *, originator: str, recipients: Sequence[str], message: str) -> int:
-        """Send `message` from the line `originator` to `recipients`; returns the bulk id."""
+    def send(self, *, originator: str, recipients: Iterable[str], message: str) -> int:
+        """Send `message` from the line `originator` to `recipients`; returns the bulk id.
+
+        Recipients are normalized and de-duplicated before sending."""
         return self._engine.run(_calls.messages_send(originator, recipients, message))
 
     def send_bulk(
@@ -43,24 +44,23 @@ class Messages:
         `progress(sent, total)` is called after each accepted chunk.
         """
         run = BulkRun(originator, recipients, message, chunk_size, progress)
-        for call in run.calls():
-            try:
-                run.accepted(self._engine.run(call))
-            except SpeedPayamakError as error:
-                raise run.stopped(error) from error
-        return run.result()
+        return self._engine.drive(run.steps())
 
     def get(self, bulk_id: int) -> Message:
         """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""
         return self._engine.run(_calls.messages_get(bulk_id))
 
-    def recipients(self, bulk_id: int, *, page_size: int = 100) -> Paginator[Recipient]:
-        """Every recipient of `bulk_id` with its delivery status, fetched page by page."""
-        return Paginator(self._engine, _calls.messages_recipients(bulk_id, page_size))
+    def recipients(
+        self, bulk_id: int, *, page_size: int = 100, start_page: int = 0
+    ) -> Paginator[Recipient]:
+        """Every recipient of `bulk_id` with its delivery status, fetched page by page
+        from `start_page` (0-based), so that a long walk can resume."""
+        call, start = _calls.messages_recipients(bulk_id, page_size), _calls.page(start_page)
+        return Paginator(self._engine, call, start)
 
-    def inbox(self, *, page_size: int = 100) -> Paginator[InboxMessage]:
-        """Every received message, fetched page by page."""
-        return Paginator(self._engine, _calls.messages_inbox(page_size))
+    def inbox(self, *, page_size: int = 100, start_page: int = 0) -> Paginator[InboxMessage]:
+        """Every received message, fetched page by page from `start_page` (0-based)."""
+        return Paginator(self._engine, _calls.messages_inbox(page_size), _calls.page(start_page))
 
 
 class Patterns:
@@ -88,7 +88,7 @@ class AsyncMessages:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def send(self, *, originator: str, recipients: Sequence[str], message: str) -> int:
+    async def send(self, *, originator: str, recipients: Iterable[str], message: str) -> int:
         """Send `message` from the line `originator` to `recipients`; returns the bulk id."""
         return await self._engine.run(_calls.messages_send(originator, recipients, message))
 
@@ -103,24 +103,24 @@ class AsyncMessages:
     ) -> BulkResult:
         """Send to many recipients in chunks; see Messages.send_bulk."""
         run = BulkRun(originator, recipients, message, chunk_size, progress)
-        for call in run.calls():
-            try:
-                run.accepted(await self._engine.run(call))
-            except SpeedPayamakError as error:
-                raise run.stopped(error) from error
-        return run.result()
+        return await self._engine.drive(run.steps())
 
     async def get(self, bulk_id: int) -> Message:
         """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""
         return await self._engine.run(_calls.messages_get(bulk_id))
 
-    def recipients(self, bulk_id: int, *, page_size: int = 100) -> AsyncPaginator[Recipient]:
+    def recipients(
+        self, bulk_id: int, *, page_size: int = 100, start_page: int = 0
+    ) -> AsyncPaginator[Recipient]:
         """Every recipient of `bulk_id` with its status: `async for r in ...`."""
-        return AsyncPaginator(self._engine, _calls.messages_recipients(bulk_id, page_size))
+        call, start = _calls.messages_recipients(bulk_id, page_size), _calls.page(start_page)
+        return AsyncPaginator(self._engine, call, start)
 
-    def inbox(self, *, page_size: int = 100) -> AsyncPaginator[InboxMessage]:
+    def inbox(self, *, page_size: int = 100, start_page: int = 0) -> AsyncPaginator[InboxMessage]:
         """Every received message: `async for m in ...`."""
-        return AsyncPaginator(self._engine, _calls.messages_inbox(page_size))
+        return AsyncPaginator(
+            self._engine, _calls.messages_inbox(page_size), _calls.page(start_page)
+        )
 
 
 class AsyncPatterns:

@@ -4,6 +4,7 @@ SpeedPayamakError
 ├── InvalidRequestError (also a ValueError)   bad input, caught before anything is sent
 ├── APIError                                  the server answered with an error envelope
 │   ├── AuthenticationError                   401; codes 1401, 1402, 1403
+│   ├── PermissionDeniedError                 403, e.g. a line the account does not own
 │   ├── ValidationError                       422; see field_errors
 │   ├── InsufficientCreditError               10006
 │   ├── NotFoundError                         404
@@ -20,6 +21,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+
+import httpx
 
 if TYPE_CHECKING:
     from ._bulk import BulkResult
@@ -87,7 +90,7 @@ class APIError(SpeedPayamakError):
 
     `code` is the API's code (an `ErrorCode` when documented, else the string as sent),
     `message` the API's own error text, `field_errors` each field's error texts, `body`
-    the raw response body.
+    the raw response body, `headers` the response headers.
     """
 
     def __init__(
@@ -99,6 +102,7 @@ class APIError(SpeedPayamakError):
         field_errors: Mapping[str, list[str]] | None = None,
         body: bytes = b"",
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.status_code = status_code
         self.code = code
@@ -106,6 +110,7 @@ class APIError(SpeedPayamakError):
         self.field_errors: dict[str, list[str]] = dict(field_errors or {})
         self.body = body
         self.retry_after = retry_after
+        self.headers = httpx.Headers(headers or {})
         super().__init__(self._describe())
 
     def _describe(self) -> str:
@@ -118,6 +123,11 @@ class APIError(SpeedPayamakError):
 
 class AuthenticationError(APIError):
     """The API key is missing, malformed, unknown or revoked (401; 1401, 1402, 1403)."""
+
+
+class PermissionDeniedError(APIError):
+    """The key is valid but may not do this (403): for example an originator that is not
+    a line of the account. Nothing was sent."""
 
 
 class ValidationError(APIError):
@@ -167,50 +177,44 @@ class UnexpectedResponseError(SpeedPayamakError):
     """An answer that is not the API's envelope: HTML, empty, not JSON, a field missing or
     of the wrong type, or a status outside the HTTP standard (a CDN's 520).
 
-    `status_code` is the HTTP status and `body_start` the start of the body.
+    `status_code` is the HTTP status, `body_start` the start of the body (at most 200
+    characters) and `headers` the response headers.
     """
 
-    def __init__(self, detail: str, *, status_code: int, body: bytes) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status_code: int,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.status_code = status_code
-        self.body_start = body[:200].decode("utf-8", errors="replace")
+        self.body_start: str = body[:200].decode("utf-8", errors="replace")
         self.detail = detail
+        self.headers = httpx.Headers(headers or {})
         shown = repr(self.body_start) if body else "an empty body"
         super().__init__(f"unexpected answer, HTTP {status_code}: {detail}; body: {shown}")
 
 
 class BulkSendError(SpeedPayamakError):
-    """A bulk send stopped at a chunk that failed; `result` accounts for every recipient.
+    """A bulk send stopped before its end; `result` accounts for every recipient.
 
-    `__cause__` is the chunk's own error. When `result.unknown` is set, that chunk may have
-    been sent: do not resend it blindly.
+    `__cause__` is what stopped it: the failed chunk's own error, or the exception of the
+    `progress` callback. When `result.unknown` is set, that chunk may have been sent: do
+    not resend it blindly.
     """
 
     def __init__(self, result: BulkResult) -> None:
         self.result = result
         stopped = result.unknown or result.failed
-        assert stopped is not None
-        verdict = "outcome unknown" if result.unknown else "refused"
-        super().__init__(
-            f"bulk send stopped after {len(result.accepted)} accepted chunk(s): a chunk of "
-            f"{len(stopped.recipients)} was {verdict} ({stopped.error}); "
-            f"{len(result.not_sent)} recipient(s) were not sent"
-        )
-
-
-__all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BulkSendError",
-    "ErrorCode",
-    "InsufficientCreditError",
-    "InvalidRequestError",
-    "NotFoundError",
-    "OutcomeUnknownError",
-    "RateLimitError",
-    "ServerError",
-    "SpeedPayamakError",
-    "UnexpectedResponseError",
-    "ValidationError",
-]
+        accepted = f"after {len(result.accepted)} accepted chunk(s)"
+        if stopped is None:
+            what = f"bulk send stopped by its progress callback {accepted}"
+        else:
+            verdict = "outcome unknown" if result.unknown else "refused"
+            what = (
+                f"bulk send stopped {accepted}: a chunk of {len(stopped.recipients)} was "
+                f"{verdict} ({stopped.error})"
+            )
+        super().__init__(f"{what}; {len(result.not_sent)} recipient(s) were not sent")

@@ -1,0 +1,91 @@
+"""Reading an answer's body with a cap on its decoded size.
+
+The SDK decodes gzip and deflate itself, a bounded piece at a time, so that neither a
+huge body nor a small one that inflates to gigabytes is ever held in memory past the cap.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+class TooLarge(Exception):
+    """The decoded body passed the cap."""
+
+
+class Undecodable(Exception):
+    """The body's Content-Encoding is unknown, or its bytes do not decode."""
+
+
+class Body:
+    """Collects one answer's decoded bytes: `add` each raw chunk, then `finish`."""
+
+    def __init__(self, headers: Mapping[str, str], cap: int) -> None:
+        self._cap = cap
+        self._data = bytearray()
+        encodings = [
+            e.strip().lower()
+            for e in headers.get("content-encoding", "").split(",")
+            if e.strip() and e.strip().lower() != "identity"
+        ]
+        if len(encodings) > 1 or (encodings and encodings[0] not in ("gzip", "deflate")):
+            raise Undecodable(f"an unsupported Content-Encoding {', '.join(encodings)!r}")
+        self._encoding = encodings[0] if encodings else None
+        self._zlib = _decompressor(self._encoding)
+        declared = headers.get("content-length", "")
+        if self._encoding is None and declared.isdigit() and int(declared) > cap:
+            raise TooLarge(f"it declares {declared} bytes")
+
+    @classmethod
+    def whole(cls, content: bytes, cap: int) -> Body:
+        """A body already read and decoded."""
+        body = cls({}, cap)
+        body.add(content)
+        return body
+
+    def add(self, chunk: bytes) -> None:
+        room = self._cap - len(self._data)
+        if self._zlib is None:
+            decoded = chunk
+        else:
+            try:
+                decoded = self._zlib.decompress(chunk, room + 1)
+            except zlib.error:
+                decoded = self._retry_raw_deflate(chunk, room)
+        if len(decoded) > room:
+            raise TooLarge(f"it decodes to more than {self._cap} bytes")
+        self._data += decoded
+
+    def finish(self) -> bytes:
+        if self._zlib is not None:
+            try:
+                self.add_tail(self._zlib.flush())
+            except zlib.error as exc:
+                raise Undecodable(f"the {self._encoding} body does not decode ({exc})") from None
+        return bytes(self._data)
+
+    def add_tail(self, decoded: bytes) -> None:
+        if len(decoded) > self._cap - len(self._data):
+            raise TooLarge(f"it decodes to more than {self._cap} bytes")
+        self._data += decoded
+
+    def _retry_raw_deflate(self, chunk: bytes, room: int) -> bytes:
+        # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
+        if self._encoding == "deflate" and not self._data:
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            try:
+                return self._zlib.decompress(chunk, room + 1)
+            except zlib.error:
+                pass
+        raise Undecodable(f"the {self._encoding} body does not decode")
+
+
+def _decompressor(encoding: str | None) -> zlib._Decompress | None:
+    if encoding == "gzip":
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    return None
