@@ -17,6 +17,7 @@ from speedpayamak import (
     ErrorCode,
     InsufficientCreditError,
     NotFoundError,
+    PermissionDeniedError,
     SpeedPayamak,
     ValidationError,
     unwrap,
@@ -196,22 +197,34 @@ def test_not_found(driver: Driver) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "code"),
+    ("kwargs", "code", "status", "kind"),
     [
-        ({"originator": "+98111"}, ErrorCode.LINE_NOT_ASSIGNED),
-        ({"recipients": [f"0912000{i:04d}" for i in range(51)]}, ErrorCode.TOO_MANY_RECIPIENTS),
+        ({"originator": "+98111"}, ErrorCode.LINE_NOT_ASSIGNED, 403, PermissionDeniedError),
+        (
+            {"recipients": [f"0912000{i:04d}" for i in range(51)]},
+            ErrorCode.TOO_MANY_RECIPIENTS,
+            400,
+            APIError,
+        ),
     ],
 )
 def test_business_errors_carry_their_code(
-    driver: Driver, kwargs: dict[str, Any], code: ErrorCode
+    driver: Driver,
+    sandbox: Sandbox,
+    kwargs: dict[str, Any],
+    code: ErrorCode,
+    status: int,
+    kind: type[APIError],
 ) -> None:
     arguments: dict[str, Any] = {"originator": LINE, "recipients": ["09121234567"], "message": "x"}
     with pytest.raises(APIError) as caught:
         driver.send(**{**arguments, **kwargs})
-    assert type(caught.value) is APIError
+    assert type(caught.value) is kind
     assert caught.value.code == code
-    assert caught.value.status_code == 400
-    assert str(caught.value).startswith(f"HTTP 400, code {code}: ")
+    assert caught.value.status_code == status
+    assert str(caught.value).startswith(f"HTTP {status}, code {code}: ")
+    assert caught.value.headers["content-type"] == "application/json"
+    assert sandbox.outbox == ()
 
 
 def test_pattern_errors(driver: Driver, sandbox: Sandbox) -> None:

@@ -123,14 +123,14 @@ def test_insufficient_credit_charges_and_sends_nothing(
 
 
 @pytest.mark.parametrize(
-    ("recipients", "message", "originator", "code"),
+    ("recipients", "message", "originator", "code", "status"),
     [
-        (["09121110000"], "", LINE, "10002"),
-        ([], "hi", LINE, "10005"),
-        (["09121110000"] * 6, "hi", LINE, "10009"),
-        (["09121110000"], "hi", "+98999", "10004"),
-        (["12345"], "hi", LINE, "10023"),
-        (["09121110000", "not-a-number"], "hi", LINE, "10023"),
+        (["09121110000"], "", LINE, "10002", 400),
+        ([], "hi", LINE, "10005", 400),
+        (["09121110000"] * 6, "hi", LINE, "10009", 400),
+        (["09121110000"], "hi", "+98999", "10004", 403),
+        (["12345"], "hi", LINE, "10023", 400),
+        (["09121110000", "not-a-number"], "hi", LINE, "10023", 400),
     ],
 )
 def test_business_refusals(
@@ -140,10 +140,13 @@ def test_business_refusals(
     message: str,
     originator: str,
     code: str,
+    status: int,
 ) -> None:
     body = {"originator": originator, "recipients": recipients, "message": message}
-    status, got, error = error_of(http.post("/v1/messages", json=body))
-    assert (status, got) == (400, code)
+    answer = http.post("/v1/messages", json=body)
+    assert answer.json()["status"] == {400: "BAD_REQUEST", 403: "FORBIDDEN"}[status]
+    got_status, got, error = error_of(answer)
+    assert (got_status, got) == (status, code)
     assert isinstance(error, str)
     assert error
     assert sandbox.outbox == ()

@@ -9,8 +9,10 @@ from .errors import InvalidRequestError
 # Persian and Arabic-Indic digits, as users type them, to ASCII.
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _SEPARATORS = str.maketrans("", "", " -().\u200c\u200f\u200e\u00a0")
-_IRAN_MOBILE = re.compile(r"(?:\+98|0098|98|0)?(9\d{9})")
-_INTERNATIONAL = re.compile(r"(?:\+|00)([1-9]\d{7,14})")
+# Only ASCII digits remain after the translation above: `\d` would let through full-width
+# and other scripts' digits, which the API does not read.
+_IRAN_MOBILE = re.compile(r"(?:\+98|0098|98|0)?(9[0-9]{9})")
+_INTERNATIONAL = re.compile(r"(?:\+|00)([1-9][0-9]{7,14})")
 
 
 def normalize(number: str) -> str:

@@ -512,7 +512,7 @@ class Sandbox:
 
     def _own_line(self, account: Account, originator: str) -> None:
         if originator not in account.lines:
-            raise refuse(400, "10004", f"line {originator} is not assigned to you")
+            raise refuse(403, "10004", f"line {originator} is not assigned to you")
 
     def _charge_and_record(
         self,

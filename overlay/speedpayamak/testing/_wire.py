@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from http import HTTPStatus
 from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -76,7 +77,8 @@ def error_body(refusal: Refusal) -> bytes:
     data = None if refusal.error is None else {"error": refusal.error}
     return _dump(
         {
-            "status": "ERROR",
+            # As the live API does: the upper-case HTTP reason name.
+            "status": HTTPStatus(refusal.status).phrase.upper().replace(" ", "_"),
             "code": refusal.code,
             "message": MESSAGES.get(refusal.code, "error"),
             "data": data,
