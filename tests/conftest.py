@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import sys
 import traceback
@@ -66,6 +67,13 @@ class Driver:
         client = self.sync_client or self.async_client
         assert client is not None
         return client
+
+    def call(self, use: Callable[[Any], Any]) -> Any:
+        """`use(client)`, awaited on the driver's loop when the client is async."""
+        result = use(self.client)
+        if inspect.isawaitable(result):
+            return self.await_(result)  # type: ignore[arg-type]
+        return result
 
     def user(self) -> User:
         if self.sync_client:

@@ -38,7 +38,11 @@ class Segments:
 
 def segments(text: str) -> Segments:
     """GSM-7 at 160 a part (153 once split), or UCS-2 at 70 (67 once split) for anything
-    outside GSM-7, Persian included."""
+    outside GSM-7, Persian included. A text that is not valid Unicode (a lone surrogate)
+    raises InvalidRequestError."""
+    from ._checks import encodable
+
+    encodable("the text", text)
     septets = 0
     for char in text:
         cost = _SEPTETS.get(char)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-from http import HTTPStatus
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any, Literal
 from urllib.parse import urlencode
 
