@@ -70,29 +70,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Failed(Exception):
+    """A command's own failure (not the API's): printed as one line, with its status."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    from speedpayamak import SpeedPayamakError
+
+    from ._output import error_line
+    from ._session import Session
+
     args = build_parser().parse_args(argv)
-    if getattr(args, "standalone", False):
-        status: int = args.run(args)
-        return status
-    from speedpayamak import SpeedPayamak, SpeedPayamakError
-
+    session = Session(args)
+    what = " ".join(filter(None, [args.command, getattr(args, "action", None)]))
     try:
-        client = None
-        if not getattr(args, "dry_run", False):
-            client = SpeedPayamak(args.api_key, base_url=args.base_url, timeout=args.timeout)
         try:
-            args.run(client, args)
+            session.show(args.run(session))
         finally:
-            if client is not None:
-                client.close()
+            session.close()
     except SpeedPayamakError as error:
-        from ._output import error_line
-
-        what = " ".join(filter(None, [args.command, getattr(args, "action", None)]))
         error_line(f"{what}: {error}")
         return exit_status(error)
+    except Failed as failed:
+        error_line(f"{what}: {failed}")
+        return failed.status
     except KeyboardInterrupt:
         return 130
     return EXIT_OK

@@ -8,32 +8,18 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from speedpayamak import (
-    BulkResult,
-    BulkSendError,
-    InvalidRequestError,
-    Page,
-    SpeedPayamak,
-    segments,
-)
+from speedpayamak import BulkResult, BulkSendError, InvalidRequestError, Page, segments
 
-from ._output import ProgressBar, emit_json, pairs, table
+from ._output import ProgressBar, pairs, table
+from ._session import Session, Shown, add
 
 
 def register(commands: Any, shared: argparse.ArgumentParser) -> None:
     """Add the API commands; `shared` holds the options each takes after its name too."""
+    add(commands, shared, "user", user, "show the account the API key belongs to")
+    add(commands, shared, "credit", credit, "show the remaining credit")
 
-    def add(name: str, run: Any, help: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = commands.add_parser(
-            name, help=help, description=help, parents=[shared]
-        )
-        parser.set_defaults(run=run)
-        return parser
-
-    add("user", user, "show the account the API key belongs to")
-    add("credit", credit, "show the remaining credit")
-
-    send_parser = add("send", send, "send one text to one or more recipients")
+    send_parser = add(commands, shared, "send", send, "send one text to one or more recipients")
     send_parser.add_argument(
         "--from", dest="originator", required=True, metavar="LINE", help="your line"
     )
@@ -47,35 +33,33 @@ def register(commands: Any, shared: argparse.ArgumentParser) -> None:
     send_parser.add_argument("--dry-run", action="store_true", help="show the size and stop")
     send_parser.add_argument("message", nargs="?", help="the text (default: read from stdin)")
 
-    message_parser = add("message", message, "show a sent message")
+    message_parser = add(commands, shared, "message", message, "show a sent message")
     message_parser.add_argument("bulk_id", type=int)
 
-    recipients_parser = add("recipients", recipients, "list a send's recipients and their statuses")
+    recipients_parser = add(
+        commands, shared, "recipients", recipients, "list a send's recipients and their statuses"
+    )
     recipients_parser.add_argument("bulk_id", type=int)
     _listing_options(recipients_parser)
 
-    inbox_parser = add("inbox", inbox, "list received messages")
+    inbox_parser = add(commands, shared, "inbox", inbox, "list received messages")
     _listing_options(inbox_parser)
 
     pattern = commands.add_parser("pattern", help="create and send patterns")
     actions = pattern.add_subparsers(dest="action", metavar="ACTION", required=True)
-    create = actions.add_parser(
-        "create", help="create a pattern", description="Create a pattern.", parents=[shared]
-    )
+    create = add(actions, shared, "create", pattern_create, "create a pattern")
     create.add_argument("--pattern", required=True, help="the template, with %%name%% variables")
     create.add_argument("--description")
     create.add_argument("--shared", action="store_true", help="share the pattern")
-    create.set_defaults(run=pattern_create)
-    send_one = actions.add_parser(
-        "send", help="send a pattern", description="Send a pattern.", parents=[shared]
-    )
+    send_one = add(actions, shared, "send", pattern_send, "send a pattern to one recipient")
     send_one.add_argument("--code", required=True, help="the pattern code")
     send_one.add_argument("--from", dest="originator", required=True, metavar="LINE")
-    send_one.add_argument("--to", dest="recipient", required=True, metavar="NUMBER")
+    send_one.add_argument(
+        "--to", dest="recipient", action="append", required=True, metavar="NUMBER"
+    )
     send_one.add_argument(
         "--var", action="append", default=[], metavar="NAME=VALUE", help="a value (repeat)"
     )
-    send_one.set_defaults(run=pattern_send)
 
 
 def _listing_options(parser: argparse.ArgumentParser) -> None:
@@ -83,20 +67,14 @@ def _listing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-size", type=int, default=100, help="items per request")
 
 
-def user(client: SpeedPayamak, args: argparse.Namespace) -> None:
-    found = client.user().to_dict()
-    if args.json:
-        emit_json(found)
-    else:
-        print(pairs(list(found.items())))
+def user(session: Session) -> Shown:
+    found = session.client.user().to_dict()
+    return Shown(found, pairs(list(found.items())))
 
 
-def credit(client: SpeedPayamak, args: argparse.Namespace) -> None:
-    amount = client.credit()
-    if args.json:
-        emit_json({"credit": amount})
-    else:
-        print(f"credit: {amount:g}")
+def credit(session: Session) -> Shown:
+    amount = session.client.credit()
+    return Shown({"credit": amount}, f"credit: {amount:g}")
 
 
 def _recipients(args: argparse.Namespace) -> list[str]:
@@ -120,7 +98,8 @@ def _text(args: argparse.Namespace) -> str:
     return text
 
 
-def send(client: SpeedPayamak | None, args: argparse.Namespace) -> None:
+def send(session: Session) -> Shown:
+    args = session.args
     numbers, text = _recipients(args), _text(args)
     size = segments(text)
     sizing = {
@@ -129,18 +108,18 @@ def send(client: SpeedPayamak | None, args: argparse.Namespace) -> None:
         "length": size.length,
         "remaining": size.remaining,
     }
-    if not args.json:
-        print(
+    session.show(
+        Shown(
+            None,
             f"{size.encoding}, {size.parts} part{'s' * (size.parts != 1)}, "
-            f"{size.remaining} characters left in the last part; {len(numbers)} recipient(s)"
+            f"{size.remaining} characters left in the last part; {len(numbers)} recipient(s)",
         )
-    if args.dry_run or client is None:
-        if args.json:
-            emit_json({"dry_run": True, "segments": sizing, "recipients": len(numbers)})
-        return
+    )
+    if args.dry_run:
+        return Shown({"dry_run": True, "segments": sizing, "recipients": len(numbers)}, "")
     bar = ProgressBar("sending")
     try:
-        result = client.messages.send_bulk(
+        result = session.client.messages.send_bulk(
             originator=args.originator,
             recipients=numbers,
             message=text,
@@ -149,44 +128,40 @@ def send(client: SpeedPayamak | None, args: argparse.Namespace) -> None:
         )
     except BulkSendError as error:
         bar.finish()
-        _report_bulk(error.result, sizing, args)
+        session.show(_bulk_report(error.result, sizing))
         raise
     bar.finish()
-    _report_bulk(result, sizing, args)
+    return _bulk_report(result, sizing)
 
 
-def _report_bulk(result: BulkResult, sizing: dict[str, Any], args: argparse.Namespace) -> None:
-    if args.json:
-        emit_json(
-            {
-                "segments": sizing,
-                "accepted": [
-                    {"bulk_id": c.bulk_id, "recipients": list(c.recipients)}
-                    for c in result.accepted
-                ],
-                "failed": list(result.failed.recipients) if result.failed else [],
-                "unknown": list(result.unknown.recipients) if result.unknown else [],
-                "not_sent": list(result.not_sent),
-            }
-        )
-        return
+def _bulk_report(result: BulkResult, sizing: dict[str, Any]) -> Shown:
+    document = {
+        "segments": sizing,
+        "accepted": [
+            {"bulk_id": c.bulk_id, "recipients": list(c.recipients)} for c in result.accepted
+        ],
+        "failed": list(result.failed.recipients) if result.failed else [],
+        "unknown": list(result.unknown.recipients) if result.unknown else [],
+        "not_sent": list(result.not_sent),
+    }
+    lines = []
     rows = [(c.bulk_id, len(c.recipients)) for c in result.accepted]
     if rows:
-        print(table(["BULK ID", "RECIPIENTS"], rows))
+        lines.append(table(["BULK ID", "RECIPIENTS"], rows))
     if result.unknown:
-        print(f"outcome unknown (may have been sent): {', '.join(result.unknown.recipients)}")
+        lines.append(
+            f"outcome unknown (may have been sent): {', '.join(result.unknown.recipients)}"
+        )
     if result.failed:
-        print(f"refused: {', '.join(result.failed.recipients)}")
+        lines.append(f"refused: {', '.join(result.failed.recipients)}")
     if result.not_sent:
-        print(f"not sent: {', '.join(result.not_sent)}")
+        lines.append(f"not sent: {', '.join(result.not_sent)}")
+    return Shown(document, "\n".join(lines))
 
 
-def message(client: SpeedPayamak, args: argparse.Namespace) -> None:
-    found = client.messages.get(args.bulk_id).to_dict()
-    if args.json:
-        emit_json(found)
-    else:
-        print(pairs(list(found.items())))
+def message(session: Session) -> Shown:
+    found = session.client.messages.get(session.args.bulk_id).to_dict()
+    return Shown(found, pairs(list(found.items())))
 
 
 def _limited(pages: Iterator[Page[Any]], args: argparse.Namespace, label: str) -> list[Any]:
@@ -204,51 +179,49 @@ def _limited(pages: Iterator[Page[Any]], args: argparse.Namespace, label: str) -
     return list(itertools.islice(items, args.limit))
 
 
-def recipients(client: SpeedPayamak, args: argparse.Namespace) -> None:
-    pages = client.messages.recipients(args.bulk_id, page_size=args.page_size).pages()
+def recipients(session: Session) -> Shown:
+    args = session.args
+    pages = session.client.messages.recipients(args.bulk_id, page_size=args.page_size).pages()
     found = _limited(pages, args, "fetching statuses")
-    if args.json:
-        emit_json([r.to_dict() for r in found])
-    else:
-        print(table(["RECIPIENT", "STATUS"], [(r.recipient, r.status) for r in found]))
+    rows = [(r.recipient, r.status) for r in found]
+    return Shown([r.to_dict() for r in found], table(["RECIPIENT", "STATUS"], rows))
 
 
-def inbox(client: SpeedPayamak, args: argparse.Namespace) -> None:
-    found = _limited(
-        client.messages.inbox(page_size=args.page_size).pages(), args, "fetching inbox"
-    )
-    if args.json:
-        emit_json([m.to_dict() for m in found])
-    else:
-        rows = [(m.time.isoformat(), m.sender, m.number, m.message) for m in found]
-        print(table(["TIME", "SENDER", "LINE", "MESSAGE"], rows))
+def inbox(session: Session) -> Shown:
+    args = session.args
+    pages = session.client.messages.inbox(page_size=args.page_size).pages()
+    found = _limited(pages, args, "fetching inbox")
+    rows = [(m.time.isoformat(), m.sender, m.number, m.message) for m in found]
+    return Shown([m.to_dict() for m in found], table(["TIME", "SENDER", "LINE", "MESSAGE"], rows))
 
 
-def pattern_create(client: SpeedPayamak, args: argparse.Namespace) -> None:
-    created = client.patterns.create(
+def pattern_create(session: Session) -> Shown:
+    args = session.args
+    created = session.client.patterns.create(
         pattern=args.pattern, description=args.description, is_shared=args.shared
     )
-    if args.json:
-        emit_json(created.to_dict())
-    else:
-        print(
-            pairs(
-                [("code", created.code), ("status", created.status), ("message", created.message)]
-            )
-        )
+    shown = [("code", created.code), ("status", created.status), ("message", created.message)]
+    return Shown(created.to_dict(), pairs(shown))
 
 
-def pattern_send(client: SpeedPayamak, args: argparse.Namespace) -> None:
+def pattern_send(session: Session) -> Shown:
+    """One recipient and one value per variable: a repeated --to or --var is refused
+    rather than silently keeping the last."""
+    args = session.args
+    if len(args.recipient) > 1:
+        raise InvalidRequestError("pattern send takes one --to; run it once per recipient")
     values: dict[str, str | int] = {}
     for pair in args.var:
         name, equals, value = pair.partition("=")
         if not equals or not name:
             raise InvalidRequestError(f"--var takes NAME=VALUE, not {pair!r}")
+        if name in values:
+            raise InvalidRequestError(f"--var {name}= is given twice")
         values[name] = value
-    bulk_id = client.patterns.send(
-        pattern_code=args.code, originator=args.originator, recipient=args.recipient, values=values
+    bulk_id = session.client.patterns.send(
+        pattern_code=args.code,
+        originator=args.originator,
+        recipient=args.recipient[0],
+        values=values,
     )
-    if args.json:
-        emit_json({"bulk_id": bulk_id})
-    else:
-        print(f"bulk id: {bulk_id}")
+    return Shown({"bulk_id": bulk_id}, f"bulk id: {bulk_id}")

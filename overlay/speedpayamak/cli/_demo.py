@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from ._output import pairs, table
+from ._session import Session, add
 
 LINE = "+9850002"
 CUSTOMERS = ["09120000001", "09120000002", "09350000003"]
 
 
 def register(commands: Any) -> None:
-    parser: argparse.ArgumentParser = commands.add_parser(
+    add(
+        commands,
+        None,
         "demo",
-        help="run the main job against a local sandbox (no account needed)",
-        description="Send, follow delivery, read the inbox and check credit against an "
-        "in-process sandbox served on 127.0.0.1, through the public client.",
+        run,
+        "run the main job against a local sandbox (no account needed)",
+        "Send, follow delivery, read the inbox and check credit against an in-process "
+        "sandbox served on 127.0.0.1, through the public client.",
     )
-    parser.set_defaults(run=run, standalone=True)
 
 
 def _step(number: int, title: str) -> None:
     print(f"\n{number}. {title}")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(session: Session) -> None:
     from speedpayamak import SpeedPayamak, segments
     from speedpayamak.testing import Sandbox
 
@@ -80,4 +82,3 @@ def run(args: argparse.Namespace) -> int:
         _step(7, "Credit after")
         print(f"credit: {client.credit():g}")
     print("\ndemo complete")
-    return 0

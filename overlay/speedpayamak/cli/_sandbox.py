@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
@@ -10,15 +9,18 @@ import threading
 from types import FrameType
 from typing import Any
 
+from ._session import Session, add
+
 
 def register(commands: Any) -> None:
-    parser: argparse.ArgumentParser = commands.add_parser(
+    parser = add(
+        commands,
+        None,
         "sandbox",
-        help="serve a local fake of the API for testing",
-        description=(
-            "Serve the in-memory SpeedPayamak sandbox over HTTP. The base URL is printed "
-            "on the first line of stdout."
-        ),
+        run,
+        "serve a local fake of the API for testing",
+        "Serve the in-memory SpeedPayamak sandbox over HTTP. The base URL is printed on the "
+        "first line of stdout.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
@@ -34,12 +36,14 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--auto-approve", action="store_true", help="new patterns are active at once"
     )
-    parser.set_defaults(run=run, standalone=True)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(session: Session) -> None:
     from speedpayamak.testing import Sandbox
 
+    from . import EXIT_API_ERROR, Failed
+
+    args = session.args
     sandbox = Sandbox(
         args.api_key,
         credit=args.credit,
@@ -59,8 +63,4 @@ def run(args: argparse.Namespace) -> int:
             print("serving; Ctrl-C to stop", file=sys.stderr, flush=True)
             stop.wait()
     except OSError as exc:
-        print(
-            f"speedpayamak sandbox: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr
-        )
-        return 1
-    return 0
+        raise Failed(EXIT_API_ERROR, f"cannot serve on {args.host}:{args.port}: {exc}") from None

@@ -1,0 +1,78 @@
+"""What every command receives and returns: one calling convention for all of them.
+
+A command is `run(session) -> Shown | None`. The session holds the parsed arguments and
+builds the client on first use (a dry run never does); what the command returns is
+printed once, here, as JSON under `--json` or as text otherwise. None means the command
+printed as it went (the demo, the sandbox).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._output import emit_json
+
+if TYPE_CHECKING:
+    from speedpayamak import SpeedPayamak
+
+
+@attrs.frozen
+class Shown:
+    """A command's outcome: `document` for --json (None: nothing), `text` for a person."""
+
+    document: object
+    text: str
+
+
+class Session:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._client: SpeedPayamak | None = None
+
+    @property
+    def client(self) -> SpeedPayamak:
+        if self._client is None:
+            from speedpayamak import SpeedPayamak
+
+            args = self.args
+            self._client = SpeedPayamak(args.api_key, base_url=args.base_url, timeout=args.timeout)
+        return self._client
+
+    def show(self, shown: Shown | None) -> None:
+        if shown is None:
+            return
+        if getattr(self.args, "json", False):
+            if shown.document is not None:
+                emit_json(shown.document)
+        elif shown.text:
+            print(shown.text)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+Command = Callable[[Session], Shown | None]
+
+
+def add(
+    commands: Any,
+    shared: argparse.ArgumentParser | None,
+    name: str,
+    run: Command,
+    help: str,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """Register a command (or a sub-action) with its options."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help,
+        description=description or help,
+        parents=[shared] if shared is not None else [],
+    )
+    parser.set_defaults(run=run)
+    return parser
