@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import logging
 import sys
+import time
 import traceback
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
@@ -265,6 +266,19 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     )
     for row in [header, *rows]:
         terminalreporter.write_line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every backoff the SDK waits, recorded instead of slept."""
+    waited: list[float] = []
+
+    async def async_sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    monkeypatch.setattr(time, "sleep", waited.append)
+    monkeypatch.setattr(asyncio, "sleep", async_sleep)
+    return waited
 
 
 @pytest.fixture

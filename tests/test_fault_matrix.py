@@ -118,10 +118,7 @@ OPERATIONS: dict[str, Operation] = {
 
 @pytest.mark.parametrize("fault_name", list(ROWS))
 @pytest.mark.parametrize("op_name", list(OPERATIONS))
-def test_fault_matrix(
-    fault_name: str, op_name: str, mode: Mode, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
+def test_fault_matrix(fault_name: str, op_name: str, mode: Mode, sleeps: list[float]) -> None:
     row, operation = ROWS[fault_name], OPERATIONS[op_name]
     expect = row.get if operation.method == "GET" else row.post
     if not operation.sends:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import threading
 import time
 from contextlib import ExitStack
 from typing import Any
@@ -29,19 +28,6 @@ from speedpayamak.testing import Fault, Sandbox
 from tests.conftest import KEY, LINE, Mode, Wire, open_driver
 
 SEND: dict[str, Any] = {"originator": LINE, "recipients": ["09121234567"], "message": "hi"}
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Every backoff the SDK waits, recorded instead of slept."""
-    waited: list[float] = []
-
-    async def async_sleep(seconds: float) -> None:
-        waited.append(seconds)
-
-    monkeypatch.setattr(time, "sleep", waited.append)
-    monkeypatch.setattr(asyncio, "sleep", async_sleep)
-    return waited
 
 
 # --- the policy, as pure functions ------------------------------------------------------
@@ -351,26 +337,3 @@ def test_retries_are_logged(
     assert messages[1].startswith("retrying GET /v1/credit in ")
     assert messages[1].endswith("after ServerError (attempt 2 of 3)")
     assert messages[2] == "GET /v1/credit -> HTTP 200"
-
-
-def test_one_sync_client_shared_between_threads() -> None:
-    many_sends = 200
-    sandbox = Sandbox(KEY, credit=10_000, lines=[LINE], price_per_part="0.5")
-    ids: list[int] = []
-    lock = threading.Lock()
-    with sandbox.serve() as base_url, SpeedPayamak(KEY, base_url=base_url) as client:
-
-        def worker() -> None:
-            for _ in range(many_sends // 8):
-                bulk_id = client.messages.send(**SEND)
-                with lock:
-                    ids.append(bulk_id)
-
-        threads = [threading.Thread(target=worker) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert len(ids) == len(set(ids)) == many_sends
-    assert sorted(ids) == [m.bulk_id for m in sandbox.outbox]
-    assert sandbox.credit() == 10_000 - many_sends * 0.5
