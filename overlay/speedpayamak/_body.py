@@ -26,6 +26,7 @@ class Body:
     def __init__(self, headers: Mapping[str, str], cap: int) -> None:
         self._cap = cap
         self._data = bytearray()
+        self.content = b""
         encodings = [
             e.strip().lower()
             for e in headers.get("content-encoding", "").split(",")
@@ -59,13 +60,14 @@ class Body:
             raise TooLarge(f"it decodes to more than {self._cap} bytes")
         self._data += decoded
 
-    def finish(self) -> bytes:
+    def finish(self) -> None:
+        """Decode what is left; the whole body is then `content`."""
         if self._zlib is not None:
             try:
                 self.add_tail(self._zlib.flush())
             except zlib.error as exc:
                 raise Undecodable(f"the {self._encoding} body does not decode ({exc})") from None
-        return bytes(self._data)
+        self.content = bytes(self._data)
 
     def add_tail(self, decoded: bytes) -> None:
         if len(decoded) > self._cap - len(self._data):

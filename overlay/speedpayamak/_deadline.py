@@ -51,6 +51,8 @@ def _bounded(timeout: float | None, *, connected: bool) -> float | None:
 
 
 class _Stream:
+    """A connection whose reads and writes end by the deadline."""
+
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
@@ -61,47 +63,41 @@ class _Stream:
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _bounded(timeout, connected=True))
 
-    def close(self) -> None:
-        self._inner.close()
-
     def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
     ) -> _Stream:
         bounded = _bounded(timeout, connected=False)
         return _Stream(self._inner.start_tls(ssl_context, server_hostname, bounded))
 
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
+    def __getattr__(self, name: str) -> Any:  # close, get_extra_info
+        return getattr(self._inner, name)
 
 
 class Backend:
-    """Wraps a pool's sync network backend."""
+    """Wraps a pool's sync network backend (httpcore calls it with keywords)."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
     def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
+        self, host: str, port: int, timeout: float | None = None, **options: Any
     ) -> _Stream:
         bounded = _bounded(timeout, connected=False)
-        return _Stream(self._inner.connect_tcp(host, port, bounded, local_address, socket_options))
+        return _Stream(self._inner.connect_tcp(host, port, timeout=bounded, **options))
 
     def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
+        self, path: str, timeout: float | None = None, **options: Any
     ) -> _Stream:
         bounded = _bounded(timeout, connected=False)
-        return _Stream(self._inner.connect_unix_socket(path, bounded, socket_options))
+        return _Stream(self._inner.connect_unix_socket(path, timeout=bounded, **options))
 
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
+    def __getattr__(self, name: str) -> Any:  # sleep
+        return getattr(self._inner, name)
 
 
 class _AsyncStream:
+    """The async twin of _Stream."""
+
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
@@ -112,17 +108,14 @@ class _AsyncStream:
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         await self._inner.write(buffer, _bounded(timeout, connected=True))
 
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
     async def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
     ) -> _AsyncStream:
         bounded = _bounded(timeout, connected=False)
         return _AsyncStream(await self._inner.start_tls(ssl_context, server_hostname, bounded))
 
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
+    def __getattr__(self, name: str) -> Any:  # aclose, get_extra_info
+        return getattr(self._inner, name)
 
 
 class AsyncBackend:
@@ -132,23 +125,16 @@ class AsyncBackend:
         self._inner = inner
 
     async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
+        self, host: str, port: int, timeout: float | None = None, **options: Any
     ) -> _AsyncStream:
         bounded = _bounded(timeout, connected=False)
-        return _AsyncStream(
-            await self._inner.connect_tcp(host, port, bounded, local_address, socket_options)
-        )
+        return _AsyncStream(await self._inner.connect_tcp(host, port, timeout=bounded, **options))
 
     async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
+        self, path: str, timeout: float | None = None, **options: Any
     ) -> _AsyncStream:
         bounded = _bounded(timeout, connected=False)
-        return _AsyncStream(await self._inner.connect_unix_socket(path, bounded, socket_options))
+        return _AsyncStream(await self._inner.connect_unix_socket(path, timeout=bounded, **options))
 
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    def __getattr__(self, name: str) -> Any:  # sleep
+        return getattr(self._inner, name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
 import attrs
@@ -79,17 +79,11 @@ class SyncEngine:
 
     def drive(self, steps: Steps[R, T]) -> T:
         """Run every call `steps` yields, until it returns."""
-        try:
-            call = next(steps)
-            while True:
-                try:
-                    result = self.run(call)
-                except SpeedPayamakError as error:
-                    call = steps.throw(error)
-                else:
-                    call = steps.send(result)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+
+        async def run(call: Call[Any, R]) -> R:
+            return self.run(call)
+
+        return _complete(_drive(steps, run))
 
 
 @attrs.frozen
@@ -115,14 +109,29 @@ class AsyncEngine:
 
     async def drive(self, steps: Steps[R, T]) -> T:
         """Run every call `steps` yields, until it returns."""
-        try:
-            call = next(steps)
-            while True:
-                try:
-                    result = await self.run(call)
-                except SpeedPayamakError as error:
-                    call = steps.throw(error)
-                else:
-                    call = steps.send(result)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+        return await _drive(steps, self.run)
+
+
+async def _drive(steps: Steps[R, T], run: Callable[[Call[Any, R]], Awaitable[R]]) -> T:
+    """The one loop that feeds `steps` the result or the error of each call it yields."""
+    try:
+        call = next(steps)
+        while True:
+            try:
+                result = await run(call)
+            except SpeedPayamakError as error:
+                call = steps.throw(error)
+            else:
+                call = steps.send(result)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def _complete(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The result of a coroutine that never suspends (each await in it is a sync call)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a sync drive suspended")  # pragma: no cover - a bug if reached

@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import aclosing, closing, contextmanager
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -98,12 +98,25 @@ class _Exchange:
             return None
         return timeout.connect + timeout.read
 
-    def body(self, response: httpx.Response) -> Body:
-        """Where the answer's body is collected. A transport that answers with its body
-        already read (in memory, decoded) gives it whole."""
-        if response.is_stream_consumed:
-            return Body.whole(response.content, self._cap)
-        return Body(response.headers, self._cap)
+    @contextmanager
+    def sending(self, call: Any, timeout: httpx.Timeout) -> Iterator[None]:
+        """Sending the request and reading the answer's head, within the deadline."""
+        with _deadline.deadline(self.budget(timeout)), self.failures(call, None):
+            yield
+
+    @contextmanager
+    def reading(
+        self, call: Any, response: httpx.Response, timeout: httpx.Timeout
+    ) -> Iterator[Body]:
+        """Reading the answer's body, within the deadline and the size cap. A transport
+        that answers with its body already read (in memory, decoded) gives it whole."""
+        with self.failures(call, response), _deadline.deadline(self.budget(timeout)):
+            if response.is_stream_consumed:
+                body = Body.whole(response.content, self._cap)
+            else:
+                body = Body(response.headers, self._cap)
+            yield body
+            body.finish()
 
     @staticmethod
     def answer(response: httpx.Response, content: bytes) -> httpx.Response:
@@ -164,23 +177,9 @@ class SyncHTTP(_Exchange):
 
     def __init__(self, config: Config, http_client: object, transport: object) -> None:
         super().__init__(config)
-        _one_of(http_client, transport)
-        if http_client is not None:
-            if not isinstance(http_client, httpx.Client):
-                raise InvalidRequestError("http_client must be an httpx.Client")
-            transport = _ClientTransport(http_client)
-        elif transport is not None and not isinstance(transport, httpx.BaseTransport):
-            raise InvalidRequestError("transport must be an httpx.BaseTransport")
-        given: httpx.BaseTransport | None = transport
-
-        def build() -> httpx.Client:
-            if given is not None:
-                return httpx.Client(**_options(config), transport=given)
-            client = httpx.Client(**_options(config), limits=_limits(config), trust_env=True)
-            _install_deadlines(client, _deadline.Backend)
-            return client
-
-        self._connections = _Connections(build, renew_after_fork=given is None)
+        self._connections = _connections(
+            config, http_client, transport, httpx.Client, httpx.BaseTransport, _ClientTransport
+        )
 
     @property
     def client(self) -> httpx.Client:
@@ -188,20 +187,13 @@ class SyncHTTP(_Exchange):
 
     def exchange(self, call: Any, timeout: httpx.Timeout) -> httpx.Response:
         client = self.client
-        response: httpx.Response | None = None
-        with _deadline.deadline(self.budget(timeout)), self.failures(call, None):
+        with self.sending(call, timeout):
             response = client.send(self.request(client, call, timeout), stream=True)
-        assert response is not None
-        with self.failures(call, response), _deadline.deadline(self.budget(timeout)):
-            try:
-                body = self.body(response)
-                if not response.is_stream_consumed:
-                    for chunk in response.iter_raw():
-                        body.add(chunk)
-                content = body.finish()
-            finally:
-                response.close()
-        return self.answer(response, content)
+        with self.reading(call, response, timeout) as body, closing(response):
+            if not response.is_stream_consumed:
+                for chunk in response.iter_raw():
+                    body.add(chunk)
+        return self.answer(response, body.content)
 
     def close(self) -> None:
         self._connections.current().close()
@@ -212,23 +204,14 @@ class AsyncHTTP(_Exchange):
 
     def __init__(self, config: Config, http_client: object, transport: object) -> None:
         super().__init__(config)
-        _one_of(http_client, transport)
-        if http_client is not None:
-            if not isinstance(http_client, httpx.AsyncClient):
-                raise InvalidRequestError("http_client must be an httpx.AsyncClient")
-            transport = _AsyncClientTransport(http_client)
-        elif transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
-            raise InvalidRequestError("transport must be an httpx.AsyncBaseTransport")
-        given: httpx.AsyncBaseTransport | None = transport
-
-        def build() -> httpx.AsyncClient:
-            if given is not None:
-                return httpx.AsyncClient(**_options(config), transport=given)
-            client = httpx.AsyncClient(**_options(config), limits=_limits(config), trust_env=True)
-            _install_deadlines(client, _deadline.AsyncBackend)
-            return client
-
-        self._connections = _Connections(build, renew_after_fork=given is None)
+        self._connections = _connections(
+            config,
+            http_client,
+            transport,
+            httpx.AsyncClient,
+            httpx.AsyncBaseTransport,
+            _AsyncClientTransport,
+        )
         self._loop: object = None
 
     @property
@@ -250,28 +233,48 @@ class AsyncHTTP(_Exchange):
     async def exchange(self, call: Any, timeout: httpx.Timeout) -> httpx.Response:
         self._bound_loop()
         client = self.client
-        response: httpx.Response | None = None
-        with _deadline.deadline(self.budget(timeout)), self.failures(call, None):
+        with self.sending(call, timeout):
             response = await client.send(self.request(client, call, timeout), stream=True)
-        assert response is not None
-        with self.failures(call, response), _deadline.deadline(self.budget(timeout)):
-            try:
-                body = self.body(response)
+        async with aclosing(response):
+            with self.reading(call, response, timeout) as body:
                 if not response.is_stream_consumed:
                     async for chunk in response.aiter_raw():
                         body.add(chunk)
-                content = body.finish()
-            finally:
-                await response.aclose()
-        return self.answer(response, content)
+        return self.answer(response, body.content)
 
     async def aclose(self) -> None:
         await self._connections.current().aclose()
 
 
-def _one_of(http_client: object, transport: object) -> None:
+def _connections(
+    config: Config,
+    http_client: object,
+    transport: object,
+    client_type: type[C],
+    transport_type: type,
+    wrap: Callable[[Any], Any],
+) -> _Connections[C]:
+    """The connections of a new SDK client: through a caller's httpx client (wrapped as a
+    transport), a caller's transport, or a pool of the SDK's own."""
     if http_client is not None and transport is not None:
         raise InvalidRequestError("pass http_client or transport, not both")
+    if http_client is not None:
+        if not isinstance(http_client, client_type):
+            raise InvalidRequestError(f"http_client must be an httpx.{client_type.__name__}")
+        transport = wrap(http_client)
+    elif transport is not None and not isinstance(transport, transport_type):
+        raise InvalidRequestError(f"transport must be an httpx.{transport_type.__name__}")
+    given: Any = transport
+    backend = _deadline.Backend if client_type is httpx.Client else _deadline.AsyncBackend
+
+    def build() -> C:
+        if given is not None:
+            return client_type(**_options(config), transport=given)
+        client = client_type(**_options(config), limits=_limits(config), trust_env=True)
+        _install_deadlines(client, backend)
+        return client
+
+    return _Connections(build, renew_after_fork=given is None)
 
 
 def _limits(config: Config) -> httpx.Limits:
