@@ -3,7 +3,6 @@ and the state behind them (accounts, patterns, bulks, incoming messages)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -11,8 +10,13 @@ from typing import Any
 
 import attrs
 
-_IRAN_MOBILE = re.compile(r"(?:\+98|0098|98|0)?(9\d{9})")
-_INTERNATIONAL = re.compile(r"\+[1-9]\d{7,14}")
+# The API's rule for a recipient, read as the server reads it (ASCII digits only): an
+# Iranian mobile is a 10-digit national number starting with 9, written after one of
+# these country forms; any other number must be in international form, + and 8 to 15
+# digits. Deliberately not the SDK's reading (which also accepts Persian digits and
+# separators): tests compare the two.
+_IRAN_FORMS = ("+98", "0098", "98", "0", "")
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 @attrs.frozen
@@ -100,6 +104,11 @@ def timestamp(moment: datetime) -> str:
 
 def normalize_number(raw: str) -> str | None:
     """The number in +98... form, an international number as given, or None if invalid."""
-    if match := _IRAN_MOBILE.fullmatch(raw):
-        return "+98" + match[1]
-    return raw if _INTERNATIONAL.fullmatch(raw) else None
+    for form in _IRAN_FORMS:
+        national = raw[len(form) :]
+        if raw.startswith(form) and len(national) == 10 and national[0] == "9":
+            if set(national) <= _ASCII_DIGITS:
+                return "+98" + national
+    digits = raw[1:]
+    international = raw.startswith("+") and 8 <= len(digits) <= 15 and digits[0] != "0"
+    return raw if international and set(digits) <= _ASCII_DIGITS else None

@@ -6,11 +6,20 @@ mean something.
 
 from __future__ import annotations
 
+import string
+
+# The GSM 03.38 default alphabet, written out by kind rather than in table order: the
+# ASCII letters, digits and punctuation it shares, then its own accented letters, Greek
+# capitals and symbols. The extension table's characters cost an escape septet more.
 _GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+    string.ascii_letters
+    + string.digits
+    + " \n\r!\"#%&'()*+,-./:;<=>?@_"
+    + "ÄÅÆÇÉÑÖØÜßàäåæèéìñòöøùü"
+    + "ΔΦΓΛΩΠΨΣΘΞ"
+    + "£$¥¤¡§¿"
 )
-_GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+_GSM7_EXTENDED = frozenset("\f^{}\\[~]|€")
 
 
 def parts(text: str) -> int:
