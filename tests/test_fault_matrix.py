@@ -4,9 +4,6 @@ sends it applied (never more than one per call). The matrix prints at the end of
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import attrs
 import httpx
 import pytest
@@ -19,7 +16,8 @@ from speedpayamak import (
 )
 from speedpayamak.testing import Fault, Sandbox
 
-from tests.conftest import FAULT_MATRIX, KEY, LINE, Driver, Mode, open_driver
+from tests.conftest import FAULT_MATRIX, KEY, LINE, Mode, open_driver
+from tests.operations import OPERATIONS
 
 OK = "ok"
 
@@ -82,40 +80,6 @@ ROWS: dict[str, Row] = {
 }
 
 
-@attrs.frozen
-class Operation:
-    method: str
-    path: str
-    call: Callable[[Driver, int, str], Any]
-    sends: bool = False  # whether it adds to the outbox
-
-
-OPERATIONS: dict[str, Operation] = {
-    "user": Operation("GET", "/v1/user", lambda d, b, p: d.user()),
-    "credit": Operation("GET", "/v1/credit", lambda d, b, p: d.credit()),
-    "get": Operation("GET", "/v1/messages/*", lambda d, b, p: d.get(b)),
-    "recipients": Operation("GET", "/v1/messages/*/recipients", lambda d, b, p: d.recipients(b)),
-    "inbox": Operation("GET", "/v1/messages/inbox", lambda d, b, p: d.inbox()),
-    "send": Operation(
-        "POST",
-        "/v1/messages",
-        lambda d, b, p: d.send(originator=LINE, recipients=["09120000001"], message="x"),
-        sends=True,
-    ),
-    "create pattern": Operation(
-        "POST", "/v1/messages/patterns", lambda d, b, p: d.create_pattern(pattern="A %a%")
-    ),
-    "send pattern": Operation(
-        "POST",
-        "/v1/messages/patterns/send",
-        lambda d, b, p: d.send_pattern(
-            pattern_code=p, originator=LINE, recipient="09120000001", values={"a": "1"}
-        ),
-        sends=True,
-    ),
-}
-
-
 @pytest.mark.parametrize("fault_name", list(ROWS))
 @pytest.mark.parametrize("op_name", list(OPERATIONS))
 def test_fault_matrix(fault_name: str, op_name: str, mode: Mode, sleeps: list[float]) -> None:
@@ -130,7 +94,7 @@ def test_fault_matrix(fault_name: str, op_name: str, mode: Mode, sleeps: list[fl
         pattern_code = driver.create_pattern(pattern="A %a%").code
         sandbox.receive("09120000003", LINE, "a reply")
         before_requests, before_sent = len(sandbox.requests), len(sandbox.outbox)
-        sandbox.inject(row.fault, method=operation.method, path=operation.path)
+        sandbox.inject(row.fault, method=operation.method, path=operation.glob)
         try:
             operation.call(driver, bulk_id, pattern_code)
             outcome: str | type[SpeedPayamakError] = OK

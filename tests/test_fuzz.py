@@ -9,11 +9,10 @@ against its schema in openapi.yaml.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +22,7 @@ from speedpayamak import SpeedPayamakError
 from speedpayamak.testing import Fault, Sandbox
 
 from tests.conftest import KEY, LINE, Driver, Mode, open_driver
+from tests.operations import OPERATIONS, Operation
 
 SPEC: dict[str, Any] = yaml.safe_load((Path(__file__).parent.parent / "openapi.yaml").read_text())
 EXAMPLES = 250  # per operation and mode: 8 x 2 x 250 = 4,000 answers
@@ -38,39 +38,8 @@ def _example(path: str, method: str) -> Any:
     return SPEC["paths"][path][method]["responses"]["200"]["content"]["application/json"]["example"]
 
 
-@attrs.frozen
-class Operation:
-    call: Callable[[Driver], Any]
-    path: str
-    method: str
-    returns: type | str  # a Python type, or the schema a returned model must satisfy
+BULK_ID, PATTERN_CODE = 52738671, "abcdefghij"
 
-
-PATTERN = {"pattern_code": "abcdefghij", "originator": LINE, "recipient": "09120000001"}
-OPERATIONS: dict[str, Operation] = {
-    "user": Operation(lambda d: d.user(), "/v1/user", "get", "User"),
-    "credit": Operation(lambda d: d.credit(), "/v1/credit", "get", float),
-    "send": Operation(
-        lambda d: d.send(originator=LINE, recipients=["09120000001"], message="x"),
-        "/v1/messages",
-        "post",
-        int,
-    ),
-    "get": Operation(lambda d: d.get(52738671), "/v1/messages/{bulk_id}", "get", "Message"),
-    "recipients": Operation(
-        lambda d: d.recipients(52738671), "/v1/messages/{bulk_id}/recipients", "get", "Recipient"
-    ),
-    "inbox": Operation(lambda d: d.inbox(), "/v1/messages/inbox", "get", "InboxMessage"),
-    "create_pattern": Operation(
-        lambda d: d.create_pattern(pattern="Hi %name%"), "/v1/messages/patterns", "post", "Pattern"
-    ),
-    "send_pattern": Operation(
-        lambda d: d.send_pattern(**PATTERN, values={"name": "x"}),
-        "/v1/messages/patterns/send",
-        "post",
-        int,
-    ),
-}
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
@@ -161,7 +130,7 @@ def test_any_answer_gives_a_typed_value_or_a_typed_error(
     operation: Operation, fuzz_driver: tuple[Sandbox, Driver]
 ) -> None:
     sandbox, driver = fuzz_driver
-    example = _example(operation.path, operation.method)
+    example = _example(operation.path, operation.method.lower())
 
     @settings(
         max_examples=EXAMPLES,
@@ -172,7 +141,7 @@ def test_any_answer_gives_a_typed_value_or_a_typed_error(
     def answer(status: int, headers: tuple[tuple[str, str], ...], body: bytes) -> None:
         sandbox.inject(Fault.answer(status, body, headers), times=1)
         try:
-            value = operation.call(driver)
+            value = operation.call(driver, BULK_ID, PATTERN_CODE)
         except SpeedPayamakError:
             return
         check_typed(value, operation.returns)
@@ -183,9 +152,9 @@ def test_any_answer_gives_a_typed_value_or_a_typed_error(
 def test_documented_examples_are_read_in_both_code_forms(operation: Operation, mode: Mode) -> None:
     """The fuzzer's starting points are themselves accepted (so a failure is the mutation's)."""
     sandbox = Sandbox(KEY, credit=10**9, lines=[LINE])
-    example = _example(operation.path, operation.method)
+    example = _example(operation.path, operation.method.lower())
     with open_driver(sandbox, mode, "transport", max_retries=0) as driver:
         for code in ("OK", 200):
             body = json.dumps({**example, "code": code}).encode()
             sandbox.inject(Fault.answer(200, body, (("Content-Type", "application/json"),)))
-            check_typed(operation.call(driver), operation.returns)
+            check_typed(operation.call(driver, BULK_ID, PATTERN_CODE), operation.returns)

@@ -24,13 +24,14 @@ AUTH = {"Authorization": f"AccessKey {KEY}"}
 
 
 @pytest.fixture
-def sandbox() -> Sandbox:
+def small() -> Sandbox:
+    """A sandbox with little credit and at most five recipients a send, for the limits."""
     return Sandbox(KEY, credit=100, lines=[LINE], max_recipients=5)
 
 
 @pytest.fixture
-def http(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with sandbox.serve() as base_url, httpx.Client(base_url=base_url, headers=AUTH) as client:
+def http(small: Sandbox) -> Iterator[httpx.Client]:
+    with small.serve() as base_url, httpx.Client(base_url=base_url, headers=AUTH) as client:
         yield client
 
 
@@ -65,13 +66,13 @@ def test_auth_failures(http: httpx.Client, header: str | None, code: str, text: 
         assert error_of(bare.get("/v1/credit")) == (401, code, text)
 
 
-def test_revoked_key(sandbox: Sandbox, http: httpx.Client) -> None:
-    sandbox.revoke(KEY)
+def test_revoked_key(small: Sandbox, http: httpx.Client) -> None:
+    small.revoke(KEY)
     assert error_of(http.get("/v1/user")) == (401, "1403", "api key revoked")
 
 
-def test_accounts_are_separate(sandbox: Sandbox, http: httpx.Client) -> None:
-    sandbox.add_account("other-key", credit=7, lines=["3000505"])
+def test_accounts_are_separate(small: Sandbox, http: httpx.Client) -> None:
+    small.add_account("other-key", credit=7, lines=["3000505"])
     bulk_id = send(http, ["09121110000"]).json()["data"]["bulk_id"]
     other = {"Authorization": "AccessKey other-key"}
     assert http.get("/v1/credit", headers=other).json()["data"]["credit"] == 7
@@ -90,13 +91,13 @@ def test_user_and_credit(http: httpx.Client) -> None:
     assert http.get("/v1/credit").json()["data"]["credit"] == 100
 
 
-def test_send_charges_per_recipient_and_part(sandbox: Sandbox, http: httpx.Client) -> None:
+def test_send_charges_per_recipient_and_part(small: Sandbox, http: httpx.Client) -> None:
     persian = "سلام " * 15  # 75 UCS-2 characters: two parts of 67
     response = send(http, ["09121110000", "989351110000", "+989121110001"], persian)
     assert response.status_code == 200
     bulk_id = response.json()["data"]["bulk_id"]
-    assert sandbox.credit() == Decimal(100 - 3 * 2)
-    (sent,) = sandbox.outbox
+    assert small.credit() == Decimal(100 - 3 * 2)
+    (sent,) = small.outbox
     assert sent.bulk_id == bulk_id
     assert sent.recipients == ("+989121110000", "+989351110000", "+989121110001")
     assert (sent.originator, sent.message, sent.pattern_code) == (LINE, persian, None)
@@ -111,15 +112,13 @@ def test_bulk_ids_increase(http: httpx.Client) -> None:
     assert len(set(ids)) == 3
 
 
-def test_insufficient_credit_charges_and_sends_nothing(
-    sandbox: Sandbox, http: httpx.Client
-) -> None:
+def test_insufficient_credit_charges_and_sends_nothing(small: Sandbox, http: httpx.Client) -> None:
     long_text = "x" * 3100  # 21 parts, 105 for five recipients
-    before = sandbox.credit()
+    before = small.credit()
     status, code, _ = error_of(send(http, ["09121110000"] * 5, long_text))
     assert (status, code) == (400, "10006")
-    assert sandbox.credit() == before
-    assert sandbox.outbox == ()
+    assert small.credit() == before
+    assert small.outbox == ()
 
 
 @pytest.mark.parametrize(
@@ -134,7 +133,7 @@ def test_insufficient_credit_charges_and_sends_nothing(
     ],
 )
 def test_business_refusals(
-    sandbox: Sandbox,
+    small: Sandbox,
     http: httpx.Client,
     recipients: list[str],
     message: str,
@@ -149,8 +148,8 @@ def test_business_refusals(
     assert (got_status, got) == (status, code)
     assert isinstance(error, str)
     assert error
-    assert sandbox.outbox == ()
-    assert sandbox.credit() == 100
+    assert small.outbox == ()
+    assert small.credit() == 100
 
 
 @pytest.mark.parametrize(
@@ -167,7 +166,7 @@ def test_business_refusals(
     ],
 )
 def test_malformed_requests_get_field_errors(
-    sandbox: Sandbox, http: httpx.Client, body: bytes, fields: set[str]
+    small: Sandbox, http: httpx.Client, body: bytes, fields: set[str]
 ) -> None:
     response = http.post("/v1/messages", content=body, headers={"Content-Type": "application/json"})
     status, code, error = error_of(response)
@@ -175,12 +174,12 @@ def test_malformed_requests_get_field_errors(
     assert set(error) == fields
     for problems in error.values():
         assert all(set(p) == {"code", "err"} for p in problems)
-    assert sandbox.outbox == ()
+    assert small.outbox == ()
 
 
 def test_validation_errors_as_plain_strings() -> None:
-    sandbox = Sandbox(KEY, validation_errors="strings")
-    with sandbox.serve() as url, httpx.Client(base_url=url, headers=AUTH) as http:
+    small = Sandbox(KEY, validation_errors="strings")
+    with small.serve() as url, httpx.Client(base_url=url, headers=AUTH) as http:
         _, _, error = error_of(http.post("/v1/messages", json={"message": "hi"}))
     assert error == {
         "originator": ["originator is required"],
@@ -205,7 +204,7 @@ def send_pattern(
     return http.post("/v1/messages/patterns/send", json=body)
 
 
-def test_pattern_lifecycle(sandbox: Sandbox, http: httpx.Client) -> None:
+def test_pattern_lifecycle(small: Sandbox, http: httpx.Client) -> None:
     pattern = create_pattern(http)
     assert len(pattern["code"]) == 10
     assert (pattern["status"], pattern["message"], pattern["is_shared"]) == (
@@ -215,10 +214,10 @@ def test_pattern_lifecycle(sandbox: Sandbox, http: httpx.Client) -> None:
     )
     values = {"name": "Sara", "code": "4821"}
     assert error_of(send_pattern(http, pattern["code"], values))[:2] == (400, "10016")
-    sandbox.approve_pattern(pattern["code"])
+    small.approve_pattern(pattern["code"])
     response = send_pattern(http, pattern["code"], values)
     assert response.status_code == 200
-    (sent,) = sandbox.outbox
+    (sent,) = small.outbox
     assert sent.bulk_id == response.json()["data"]["bulk_id"]
     assert (sent.message, sent.pattern_code, sent.values) == (
         "Hi Sara, code 4821",
@@ -226,14 +225,14 @@ def test_pattern_lifecycle(sandbox: Sandbox, http: httpx.Client) -> None:
         values,
     )
     assert sent.recipients == ("+989121110000",)
-    sandbox.deactivate_pattern(pattern["code"])
+    small.deactivate_pattern(pattern["code"])
     assert error_of(send_pattern(http, pattern["code"], values))[:2] == (400, "10016")
-    assert len(sandbox.outbox) == 1
+    assert len(small.outbox) == 1
 
 
-def test_pattern_refusals(sandbox: Sandbox, http: httpx.Client) -> None:
+def test_pattern_refusals(small: Sandbox, http: httpx.Client) -> None:
     code = create_pattern(http)["code"]
-    sandbox.approve_pattern(code)
+    small.approve_pattern(code)
     assert error_of(send_pattern(http, "nosuchcode", {"name": "a", "code": "b"}))[:2] == (
         400,
         "10014",
@@ -253,16 +252,16 @@ def test_pattern_refusals(sandbox: Sandbox, http: httpx.Client) -> None:
         error["values"][0]["err"]
         == "Unmarshal type error: expected=string, got=number, field=values"
     )
-    assert sandbox.outbox == ()
+    assert small.outbox == ()
 
 
 def test_auto_approve() -> None:
-    sandbox = Sandbox(KEY, auto_approve=True)
-    with sandbox.serve() as url, httpx.Client(base_url=url, headers=AUTH) as http:
+    small = Sandbox(KEY, auto_approve=True)
+    with small.serve() as url, httpx.Client(base_url=url, headers=AUTH) as http:
         pattern = create_pattern(http, "Code: %code%")
         assert pattern["status"] == "active"
         assert send_pattern(http, pattern["code"], {"code": "1"}).status_code == 200
-    assert sandbox.outbox[0].message == "Code: 1"
+    assert small.outbox[0].message == "Code: 1"
 
 
 # --- messages, delivery, inbox, paging --------------------------------------------------
@@ -274,8 +273,8 @@ def test_unknown_and_malformed_bulk_ids(http: httpx.Client) -> None:
     assert error_of(http.get("/v1/messages/abc"))[:2] == (422, "422")
 
 
-def test_delivery_moves_on_the_sandbox_clock(sandbox: Sandbox, http: httpx.Client) -> None:
-    sandbox.fail_deliveries_to("09351110000")
+def test_delivery_moves_on_the_sandbox_clock(small: Sandbox, http: httpx.Client) -> None:
+    small.fail_deliveries_to("09351110000")
     bulk_id = send(http, ["09121110000", "09351110000"]).json()["data"]["bulk_id"]
 
     def statuses() -> list[str]:
@@ -283,17 +282,17 @@ def test_delivery_moves_on_the_sandbox_clock(sandbox: Sandbox, http: httpx.Clien
         return [r["status"] for r in page]
 
     assert statuses() == ["pending", "pending"]
-    sandbox.advance(4.9)
+    small.advance(4.9)
     assert statuses() == ["pending", "pending"]
-    sandbox.advance(0.1)
+    small.advance(0.1)
     assert statuses() == ["delivered", "failed"]
     message = http.get(f"/v1/messages/{bulk_id}").json()["data"]["message"]
     assert message["payback_cost"] == 1.0
 
 
-def test_pagination_meta(sandbox: Sandbox, http: httpx.Client) -> None:
+def test_pagination_meta(small: Sandbox, http: httpx.Client) -> None:
     for i in range(25):
-        sandbox.receive(f"0912111{i:04d}", LINE, f"reply {i}")
+        small.receive(f"0912111{i:04d}", LINE, f"reply {i}")
     pages = [
         http.get("/v1/messages/inbox", params={"page": p, "limit": 10}).json() for p in range(4)
     ]
@@ -318,22 +317,22 @@ def test_bad_paging_parameters(http: httpx.Client, params: dict[str, str]) -> No
     assert error_of(http.get("/v1/messages/inbox", params=params))[:2] == (422, "422")
 
 
-def test_receive_on_a_line_nobody_owns(sandbox: Sandbox) -> None:
+def test_receive_on_a_line_nobody_owns(small: Sandbox) -> None:
     with pytest.raises(ValueError, match="no account owns"):
-        sandbox.receive("09121110000", "+98000", "hi")
+        small.receive("09121110000", "+98000", "hi")
 
 
 @pytest.mark.parametrize("code", ["OK", 200])
 def test_success_code_form_is_configurable(code: Any) -> None:
-    sandbox = Sandbox(KEY, success_code=code)
-    with sandbox.serve() as url, httpx.Client(base_url=url, headers=AUTH) as http:
+    small = Sandbox(KEY, success_code=code)
+    with small.serve() as url, httpx.Client(base_url=url, headers=AUTH) as http:
         assert http.get("/v1/credit").json()["code"] == code
 
 
-def test_request_log(sandbox: Sandbox, http: httpx.Client) -> None:
+def test_request_log(small: Sandbox, http: httpx.Client) -> None:
     send(http, ["09121110000"])
     http.get("/v1/messages/inbox", params={"page": 2, "limit": 3})
-    logged = sandbox.requests
+    logged = small.requests
     assert [(r.method, r.path, r.status) for r in logged] == [
         ("POST", "/v1/messages", 200),
         ("GET", "/v1/messages/inbox", 200),
@@ -352,20 +351,20 @@ def test_unknown_paths_and_methods(http: httpx.Client) -> None:
 # --- faults -----------------------------------------------------------------------------
 
 
-def test_status_faults_are_not_applied(sandbox: Sandbox, http: httpx.Client) -> None:
-    sandbox.inject(Fault.status_code(429, retry_after=3), method="POST", path="/v1/messages")
-    sandbox.inject(Fault.status_code(503), path="/v1/messages")
+def test_status_faults_are_not_applied(small: Sandbox, http: httpx.Client) -> None:
+    small.inject(Fault.status_code(429, retry_after=3), method="POST", path="/v1/messages")
+    small.inject(Fault.status_code(503), path="/v1/messages")
     limited = send(http, ["09121110000"])
     assert limited.status_code == 429
     assert limited.headers["Retry-After"] == "3"
     assert limited.json()["code"] == "429"
     assert send(http, ["09121110000"]).status_code == 503
-    assert sandbox.outbox == ()
+    assert small.outbox == ()
     assert send(http, ["09121110000"]).status_code == 200
 
 
-def test_html_fault(sandbox: Sandbox, http: httpx.Client) -> None:
-    sandbox.inject(Fault.html_page(502), path="/v1/credit", times=2)
+def test_html_fault(small: Sandbox, http: httpx.Client) -> None:
+    small.inject(Fault.html_page(502), path="/v1/credit", times=2)
     answers = [http.get("/v1/credit") for _ in range(3)]
     assert [a.status_code for a in answers] == [502, 502, 200]
     assert answers[0].headers["content-type"] == "text/html"
@@ -376,9 +375,9 @@ def test_html_fault(sandbox: Sandbox, http: httpx.Client) -> None:
     "form", ["not_json", "truncated_json", "data_null", "missing_fields", "json_list"]
 )
 def test_malformed_body_faults_apply_the_request(
-    sandbox: Sandbox, http: httpx.Client, form: Any
+    small: Sandbox, http: httpx.Client, form: Any
 ) -> None:
-    sandbox.inject(Fault.malformed_body(form), path="/v1/messages")
+    small.inject(Fault.malformed_body(form), path="/v1/messages")
     response = send(http, ["09121110000"])
     assert response.status_code == 200
     if form in ("not_json", "truncated_json"):
@@ -387,77 +386,77 @@ def test_malformed_body_faults_apply_the_request(
     else:
         parsed = json.loads(response.content)
         assert not isinstance(parsed, dict) or not parsed.get("data")
-    assert len(sandbox.outbox) == 1
+    assert len(small.outbox) == 1
 
 
-def test_delay_fault_times_a_client_out_but_applies(sandbox: Sandbox, http: httpx.Client) -> None:
-    sandbox.inject(Fault.delay(0.5), path="/v1/messages")
+def test_delay_fault_times_a_client_out_but_applies(small: Sandbox, http: httpx.Client) -> None:
+    small.inject(Fault.delay(0.5), path="/v1/messages")
     with pytest.raises(httpx.ReadTimeout):
         http.post(
             "/v1/messages",
             json={"originator": LINE, "recipients": ["09121110000"], "message": "x"},
             timeout=httpx.Timeout(5, read=0.1),
         )
-    assert len(sandbox.outbox) == 1
+    assert len(small.outbox) == 1
 
 
 @pytest.mark.parametrize(
     ("fault", "applied"), [(Fault.drop_before_processing(), 0), (Fault.drop_after_processing(), 1)]
 )
 def test_dropped_connections(
-    sandbox: Sandbox, http: httpx.Client, fault: Fault, applied: int
+    small: Sandbox, http: httpx.Client, fault: Fault, applied: int
 ) -> None:
-    sandbox.inject(fault, method="POST")
+    small.inject(fault, method="POST")
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         send(http, ["09121110000"])
-    assert len(sandbox.outbox) == applied
-    assert sandbox.requests[-1].status is None
+    assert len(small.outbox) == applied
+    assert small.requests[-1].status is None
     assert http.get("/v1/credit").status_code == 200  # the server keeps serving
 
 
-def test_fault_matching_by_method_and_path(sandbox: Sandbox, http: httpx.Client) -> None:
-    sandbox.inject(Fault.status_code(500), method="GET", path="/v1/messages/*/recipients", times=2)
+def test_fault_matching_by_method_and_path(small: Sandbox, http: httpx.Client) -> None:
+    small.inject(Fault.status_code(500), method="GET", path="/v1/messages/*/recipients", times=2)
     bulk_id = send(http, ["09121110000"]).json()["data"]["bulk_id"]
     assert http.get(f"/v1/messages/{bulk_id}").status_code == 200
     statuses = [http.get(f"/v1/messages/{bulk_id}/recipients").status_code for _ in range(3)]
     assert statuses == [500, 500, 200]
-    assert [r.fault for r in sandbox.requests].count("status") == 2
+    assert [r.fault for r in small.requests].count("status") == 2
 
 
 # --- transports -------------------------------------------------------------------------
 
 
-def test_sync_transport(sandbox: Sandbox) -> None:
-    sandbox.inject(Fault.drop_after_processing(), method="POST")
+def test_sync_transport(small: Sandbox) -> None:
+    small.inject(Fault.drop_after_processing(), method="POST")
     with httpx.Client(
-        base_url="https://sandbox.invalid", headers=AUTH, transport=sandbox.transport()
+        base_url="https://sandbox.invalid", headers=AUTH, transport=small.transport()
     ) as http:
         assert http.get("/v1/credit").json()["data"]["credit"] == 100
         with pytest.raises(httpx.RemoteProtocolError):
             send(http, ["09121110000"])
-        sandbox.inject(Fault.delay(5), path="/v1/credit")
+        small.inject(Fault.delay(5), path="/v1/credit")
         with pytest.raises(httpx.ReadTimeout):
             http.get("/v1/credit", timeout=httpx.Timeout(5, read=0.05))
-    assert len(sandbox.outbox) == 1
+    assert len(small.outbox) == 1
 
 
-def test_async_transport(sandbox: Sandbox) -> None:
+def test_async_transport(small: Sandbox) -> None:
     async def main() -> list[int]:
         async with httpx.AsyncClient(
-            base_url="https://sandbox.invalid", headers=AUTH, transport=sandbox.async_transport()
+            base_url="https://sandbox.invalid", headers=AUTH, transport=small.async_transport()
         ) as http:
             body = {"originator": LINE, "recipients": ["09121110000"], "message": "hi"}
             answers = await asyncio.gather(
                 *(http.post("/v1/messages", json=body) for _ in range(20))
             )
-            sandbox.inject(Fault.drop_before_processing())
+            small.inject(Fault.drop_before_processing())
             with pytest.raises(httpx.RemoteProtocolError):
                 await http.get("/v1/credit")
             return [a.json()["data"]["bulk_id"] for a in answers]
 
     ids = asyncio.run(main())
-    assert sorted(ids) == [m.bulk_id for m in sandbox.outbox]
-    assert sandbox.credit() == 80
+    assert sorted(ids) == [m.bulk_id for m in small.outbox]
+    assert small.credit() == 80
 
 
 # --- robustness -------------------------------------------------------------------------
@@ -493,18 +492,18 @@ def raw_exchange(base_url: str, data: bytes) -> bytes:
     ],
 )
 def test_garbage_never_crashes_the_server(
-    sandbox: Sandbox, http: httpx.Client, garbage: bytes
+    small: Sandbox, http: httpx.Client, garbage: bytes
 ) -> None:
     answer = raw_exchange(str(http.base_url), garbage)
     assert answer.startswith(b"HTTP/1.")
     status = int(answer.split(b" ", 2)[1])
     assert 400 <= status < 500
     assert http.get("/v1/credit").json()["data"]["credit"] == 100
-    assert sandbox.outbox == ()
+    assert small.outbox == ()
 
 
-def test_concurrent_sends_are_exact(sandbox: Sandbox) -> None:
-    sandbox.add_account("busy", credit=10_000, lines=[LINE], price_per_part="0.1")
+def test_concurrent_sends_are_exact(small: Sandbox) -> None:
+    small.add_account("busy", credit=10_000, lines=[LINE], price_per_part="0.1")
     headers = {"Authorization": "AccessKey busy"}
     ids: list[int] = []
     lock = threading.Lock()
@@ -521,15 +520,15 @@ def test_concurrent_sends_are_exact(sandbox: Sandbox) -> None:
                 with lock:
                     ids.append(bulk_id)
 
-    with sandbox.serve() as base_url:
+    with small.serve() as base_url:
         threads = [threading.Thread(target=worker, args=(base_url,)) for _ in range(16)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     assert len(ids) == len(set(ids)) == 400
-    assert sorted(ids) == [m.bulk_id for m in sandbox.outbox]
-    assert sandbox.credit("busy") == Decimal("10000") - Decimal("0.1") * 800
+    assert sorted(ids) == [m.bulk_id for m in small.outbox]
+    assert small.credit("busy") == Decimal("10000") - Decimal("0.1") * 800
 
 
 # --- the command, and independence -------------------------------------------------------
