@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from speedpayamak_api.models import User as User
 
     from ._bulk import AcceptedChunk as AcceptedChunk
+    from ._bulk import AsyncBulkSend as AsyncBulkSend
     from ._bulk import BulkResult as BulkResult
+    from ._bulk import BulkSend as BulkSend
     from ._bulk import FailedChunk as FailedChunk
     from ._client import AsyncSpeedPayamak as AsyncSpeedPayamak
     from ._client import SpeedPayamak as SpeedPayamak
@@ -62,6 +64,8 @@ _WHERE: dict[str, str] = {
     "segments": "._segments",
     "Segments": "._segments",
     "AcceptedChunk": "._bulk",
+    "BulkSend": "._bulk",
+    "AsyncBulkSend": "._bulk",
     "BulkResult": "._bulk",
     "FailedChunk": "._bulk",
     "Page": "._pagination",

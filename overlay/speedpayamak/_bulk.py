@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable
+from typing import TYPE_CHECKING
 
 import attrs
 from speedpayamak_api.models import SendSMSEnvelope
@@ -16,6 +17,9 @@ from .errors import (
     OutcomeUnknownError,
     SpeedPayamakError,
 )
+
+if TYPE_CHECKING:
+    from ._engine import AsyncEngine, SyncEngine
 
 Progress = Callable[[int, int], None]
 
@@ -74,7 +78,8 @@ def _refused(error: SpeedPayamakError) -> bool:
 class BulkRun:
     """One bulk send's plan and ledger. `steps()` is the whole run, written once: it yields
     each chunk's call and is sent back the bulk id (or thrown the chunk's error) by the
-    engine that drives it, sync or async."""
+    engine that drives it, sync or async. `result` is exact at any moment, also when the
+    run was interrupted (Ctrl-C, a cancelled task) with a chunk in flight."""
 
     def __init__(
         self,
@@ -94,21 +99,42 @@ class BulkRun:
         self._progress = progress
         self._total = len(numbers)
         self._accepted: list[AcceptedChunk] = []
+        self._in_flight: int | None = None
+        self._final: BulkResult | None = None
+
+    @property
+    def result(self) -> BulkResult:
+        """Where every recipient is now. A chunk whose request may have been written when
+        the run was interrupted is `unknown`; chunks never started are `not_sent`."""
+        if self._final is not None:
+            return self._final
+        started = len(self._accepted)
+        if self._in_flight is None:
+            return self._result(self._rest(started))
+        interrupted = OutcomeUnknownError(
+            "the bulk send was interrupted while this chunk was in flight; it may have been sent"
+        )
+        stopped = FailedChunk(self._chunks[self._in_flight], interrupted)
+        return self._result(self._rest(self._in_flight + 1), unknown=stopped)
 
     def steps(self) -> Generator[Call[SendSMSEnvelope, int], int, BulkResult]:
         for index, chunk in enumerate(self._chunks):
             call = _calls.messages_send_checked(self._originator, list(chunk), self._message)
+            self._in_flight = index
             try:
                 bulk_id = yield call
             except SpeedPayamakError as error:
                 raise self._stopped(index, error) from error
             self._accepted.append(AcceptedChunk(bulk_id, chunk))
+            self._in_flight = None
             if self._progress is not None:
                 try:
                     self._progress(sum(len(c.recipients) for c in self._accepted), self._total)
                 except Exception as exc:
-                    raise BulkSendError(self._result(self._rest(index + 1))) from exc
-        return self._result()
+                    self._final = self._result(self._rest(index + 1))
+                    raise BulkSendError(self._final) from exc
+        self._final = self._result()
+        return self._final
 
     def _rest(self, index: int) -> tuple[str, ...]:
         return tuple(r for chunk in self._chunks[index:] for r in chunk)
@@ -116,13 +142,12 @@ class BulkRun:
     def _stopped(self, index: int, error: SpeedPayamakError) -> BulkSendError:
         stopped = FailedChunk(self._chunks[index], error)
         refused = _refused(error)
-        return BulkSendError(
-            self._result(
-                self._rest(index + 1),
-                failed=stopped if refused else None,
-                unknown=None if refused else stopped,
-            )
+        self._final = self._result(
+            self._rest(index + 1),
+            failed=stopped if refused else None,
+            unknown=None if refused else stopped,
         )
+        return BulkSendError(self._final)
 
     def _result(
         self,
@@ -131,3 +156,36 @@ class BulkRun:
         unknown: FailedChunk | None = None,
     ) -> BulkResult:
         return BulkResult(tuple(self._accepted), failed, unknown, not_sent)
+
+
+class BulkSend:
+    """A bulk send ready to run: `send()` runs it (as `send_bulk` does), and `result` is
+    its exact ledger at any moment, also after an interruption."""
+
+    def __init__(self, engine: SyncEngine, run: BulkRun) -> None:
+        self._engine = engine
+        self._run = run
+
+    @property
+    def result(self) -> BulkResult:
+        return self._run.result
+
+    def send(self) -> BulkResult:
+        """Run the bulk send; raises BulkSendError if it stops before its end."""
+        return self._engine.drive(self._run.steps())
+
+
+class AsyncBulkSend:
+    """The async twin of BulkSend: `await handle.send()`."""
+
+    def __init__(self, engine: AsyncEngine, run: BulkRun) -> None:
+        self._engine = engine
+        self._run = run
+
+    @property
+    def result(self) -> BulkResult:
+        return self._run.result
+
+    async def send(self) -> BulkResult:
+        """Run the bulk send; raises BulkSendError if it stops before its end."""
+        return await self._engine.drive(self._run.steps())

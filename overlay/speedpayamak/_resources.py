@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
 
 from . import _calls
-from ._bulk import BulkResult, BulkRun, Progress
+from ._bulk import AsyncBulkSend, BulkResult, BulkRun, BulkSend, Progress
 from ._engine import AsyncEngine, SyncEngine
 from ._pagination import AsyncPaginator, Paginator
 
@@ -41,10 +41,31 @@ class Messages:
 
         Recipients are normalized and de-duplicated. It stops at the first chunk that fails
         and raises BulkSendError, whose `result` says where every recipient ended up.
-        `progress(sent, total)` is called after each accepted chunk.
+        `progress(sent, total)` is called after each accepted chunk; if it raises, the
+        run stops with BulkSendError. Shorthand for `bulk(...).send()`.
         """
-        run = BulkRun(originator, recipients, message, chunk_size, progress)
-        return self._engine.drive(run.steps())
+        return self.bulk(
+            originator=originator,
+            recipients=recipients,
+            message=message,
+            chunk_size=chunk_size,
+            progress=progress,
+        ).send()
+
+    def bulk(
+        self,
+        *,
+        originator: str,
+        recipients: Iterable[str],
+        message: str,
+        chunk_size: int = 100,
+        progress: Progress | None = None,
+    ) -> BulkSend:
+        """A bulk send to run with `.send()`, whose `.result` is exact at any moment (read
+        it after Ctrl-C to know what went out)."""
+        return BulkSend(
+            self._engine, BulkRun(originator, recipients, message, chunk_size, progress)
+        )
 
     def get(self, bulk_id: int) -> Message:
         """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""
@@ -102,8 +123,27 @@ class AsyncMessages:
         progress: Progress | None = None,
     ) -> BulkResult:
         """Send to many recipients in chunks; see Messages.send_bulk."""
+        return await self.bulk(
+            originator=originator,
+            recipients=recipients,
+            message=message,
+            chunk_size=chunk_size,
+            progress=progress,
+        ).send()
+
+    def bulk(
+        self,
+        *,
+        originator: str,
+        recipients: Iterable[str],
+        message: str,
+        chunk_size: int = 100,
+        progress: Progress | None = None,
+    ) -> AsyncBulkSend:
+        """A bulk send to run with `await .send()`; see Messages.bulk. A cancelled run lets
+        CancelledError through and leaves `.result` exact."""
         run = BulkRun(originator, recipients, message, chunk_size, progress)
-        return await self._engine.drive(run.steps())
+        return AsyncBulkSend(self._engine, run)
 
     async def get(self, bulk_id: int) -> Message:
         """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""

@@ -212,7 +212,10 @@ class BulkSendError(SpeedPayamakError):
         if stopped is None:
             what = f"bulk send stopped by its progress callback {accepted}"
         else:
-            verdict = "outcome unknown" if result.unknown else "refused"
+            if result.unknown:
+                verdict = "outcome unknown"
+            else:
+                verdict = "refused" if isinstance(stopped.error, APIError) else "not sent"
             what = (
                 f"bulk send stopped {accepted}: a chunk of {len(stopped.recipients)} was "
                 f"{verdict} ({stopped.error})"

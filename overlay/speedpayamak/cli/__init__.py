@@ -15,28 +15,44 @@ Exit statuses:
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
+from typing import NoReturn
 
 from . import _sandbox
+from ._errors import (
+    EXIT_OK,
+    EXIT_USAGE,
+    Failed,
+    exit_status,
+    for_a_person,
+)
 
-EXIT_OK = 0
-EXIT_API_ERROR = 1
-EXIT_USAGE = 2
-EXIT_AUTHENTICATION = 3
-EXIT_VALIDATION = 4
-EXIT_CREDIT = 5
-EXIT_CONNECTION = 6
-EXIT_OUTCOME_UNKNOWN = 7
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        sys.exit(EXIT_USAGE)
 
 
 def _global_options(defaults: bool) -> argparse.ArgumentParser:
     """The options every command takes, before or after its name."""
     unset = None if defaults else argparse.SUPPRESS
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = _Parser(add_help=False)
     group = parser.add_argument_group("connection and output")
     group.add_argument(
-        "--api-key", default=unset, help="the API key (default: $SPEEDPAYAMAK_API_KEY)"
+        "--api-key",
+        default=unset,
+        help="the API key (default: $SPEEDPAYAMAK_API_KEY); other users can see it in the "
+        "process list, so prefer the variable or --api-key-file",
+    )
+    group.add_argument(
+        "--api-key-file", default=unset, metavar="PATH", help="read the API key from PATH"
     )
     group.add_argument(
         "--base-url", default=unset, help="the API's base URL (default: $SPEEDPAYAMAK_BASE_URL)"
@@ -56,26 +72,21 @@ def _global_options(defaults: bool) -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     from . import _commands, _demo
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="speedpayamak",
         description="Send SMS and follow delivery through the SpeedPayamak API.",
         epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_global_options(defaults=True)],
     )
+    from speedpayamak import __version__
+
+    parser.add_argument("--version", action="version", version=f"speedpayamak {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _commands.register(commands, _global_options(defaults=False))
     _demo.register(commands)
     _sandbox.register(commands)
     return parser
-
-
-class Failed(Exception):
-    """A command's own failure (not the API's): printed as one line, with its status."""
-
-    def __init__(self, status: int, text: str) -> None:
-        super().__init__(text)
-        self.status = status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,39 +99,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     session = Session(args)
     what = " ".join(filter(None, [args.command, getattr(args, "action", None)]))
+    if args.command != "sandbox":  # which stops on its own signals
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         try:
             session.show(args.run(session))
+            sys.stdout.flush()
         finally:
             session.close()
     except SpeedPayamakError as error:
-        error_line(f"{what}: {error}")
+        error_line(f"{what}: {for_a_person(str(error))}")
         return exit_status(error)
     except Failed as failed:
-        error_line(f"{what}: {failed}")
+        error_line(f"{what}: {for_a_person(str(failed))}")
         return failed.status
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing more to say, and nowhere to say it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     return EXIT_OK
 
 
-def exit_status(error: BaseException) -> int:
-    """The documented exit status for an SDK error."""
-    from speedpayamak import errors
-
-    if isinstance(error, errors.BulkSendError):
-        if error.result.unknown is not None:
-            return EXIT_OUTCOME_UNKNOWN
-        return exit_status(error.__cause__) if error.__cause__ else EXIT_API_ERROR
-    table: list[tuple[type[BaseException], int]] = [
-        (errors.InvalidRequestError, EXIT_USAGE),
-        (errors.AuthenticationError, EXIT_AUTHENTICATION),
-        (errors.ValidationError, EXIT_VALIDATION),
-        (errors.InsufficientCreditError, EXIT_CREDIT),
-        (errors.OutcomeUnknownError, EXIT_OUTCOME_UNKNOWN),
-        (errors.APIConnectionError, EXIT_CONNECTION),
-    ]
-    return next((status for kind, status in table if isinstance(error, kind)), EXIT_API_ERROR)
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

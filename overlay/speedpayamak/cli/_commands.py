@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 from speedpayamak import BulkResult, BulkSendError, InvalidRequestError, Page, segments
 
+from . import _input
+from ._errors import EXIT_INTERRUPTED, EXIT_OUTCOME_UNKNOWN, Failed
 from ._output import ProgressBar, pairs, table
 from ._session import Session, Shown, add
 
@@ -77,30 +78,9 @@ def credit(session: Session) -> Shown:
     return Shown({"credit": amount}, f"credit: {amount:g}")
 
 
-def _recipients(args: argparse.Namespace) -> list[str]:
-    numbers = list(args.to)
-    if args.to_file:
-        try:
-            with open(args.to_file, encoding="utf-8") as listing:
-                lines = [line.split("#", 1)[0].strip() for line in listing]
-        except OSError as exc:
-            raise InvalidRequestError(f"cannot read {args.to_file}: {exc.strerror}") from None
-        numbers += [line for line in lines if line]
-    if not numbers:
-        raise InvalidRequestError("give at least one recipient with --to or --to-file")
-    return numbers
-
-
-def _text(args: argparse.Namespace) -> str:
-    text: str = args.message if args.message is not None else sys.stdin.read().rstrip("\n")
-    if not text.strip():
-        raise InvalidRequestError("the message is empty")
-    return text
-
-
 def send(session: Session) -> Shown:
     args = session.args
-    numbers, text = _recipients(args), _text(args)
+    numbers, text = _input.recipients(args.to, args.to_file), _input.message(args.message)
     size = segments(text)
     sizing = {
         "encoding": size.encoding,
@@ -118,18 +98,26 @@ def send(session: Session) -> Shown:
     if args.dry_run:
         return Shown({"dry_run": True, "segments": sizing, "recipients": len(numbers)}, "")
     bar = ProgressBar("sending")
+    handle = session.client.messages.bulk(
+        originator=args.originator,
+        recipients=numbers,
+        message=text,
+        chunk_size=args.chunk_size,
+        progress=bar.update,
+    )
     try:
-        result = session.client.messages.send_bulk(
-            originator=args.originator,
-            recipients=numbers,
-            message=text,
-            chunk_size=args.chunk_size,
-            progress=bar.update,
-        )
+        result = handle.send()
     except BulkSendError as error:
         bar.finish()
         session.show(_bulk_report(error.result, sizing))
         raise
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM: say what went out before leaving.
+        bar.finish()
+        ledger = handle.result
+        session.show(_bulk_report(ledger, sizing), to_stderr=True)
+        status = EXIT_OUTCOME_UNKNOWN if ledger.unknown else EXIT_INTERRUPTED
+        raise Failed(status, "interrupted; the ledger above says what was sent") from None
     bar.finish()
     return _bulk_report(result, sizing)
 
@@ -149,13 +137,14 @@ def _bulk_report(result: BulkResult, sizing: dict[str, Any]) -> Shown:
     if rows:
         lines.append(table(["BULK ID", "RECIPIENTS"], rows))
     if result.unknown:
-        lines.append(
-            f"outcome unknown (may have been sent): {', '.join(result.unknown.recipients)}"
-        )
+        unknown = _input.shortened(result.unknown.recipients)
+        lines.append(f"outcome unknown (may have been sent): {unknown}")
     if result.failed:
-        lines.append(f"refused: {', '.join(result.failed.recipients)}")
+        lines.append(
+            f"not sent ({result.failed.error}): {_input.shortened(result.failed.recipients)}"
+        )
     if result.not_sent:
-        lines.append(f"not sent: {', '.join(result.not_sent)}")
+        lines.append(f"never attempted: {_input.shortened(result.not_sent)}")
     return Shown(document, "\n".join(lines))
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
 import threading
+from decimal import Decimal, InvalidOperation
 from types import FrameType
 from typing import Any
 
@@ -22,26 +24,62 @@ def register(commands: Any) -> None:
         "Serve the in-memory SpeedPayamak sandbox over HTTP. The base URL is printed on the "
         "first line of stdout.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
-    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=_port, default=8080, help="0 picks a free port (default: %(default)s)"
+    )
     parser.add_argument(
         "--api-key",
         default=os.environ.get("SPEEDPAYAMAK_API_KEY", "sandbox-key"),
         help="the key clients must send (default: $SPEEDPAYAMAK_API_KEY, else sandbox-key)",
     )
-    parser.add_argument("--credit", default="10000", help="starting credit")
     parser.add_argument(
-        "--line", action="append", dest="lines", metavar="NUMBER", help="an owned line (repeat)"
+        "--credit", type=_credit, default="10000", help="starting credit (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--line",
+        action="append",
+        dest="lines",
+        type=_line,
+        metavar="NUMBER",
+        help="an owned line, repeat for more (default: +9850002)",
     )
     parser.add_argument(
         "--auto-approve", action="store_true", help="new patterns are active at once"
     )
 
 
+def _port(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"--port takes 0 to 65535, not {value!r}")
+    return int(value)
+
+
+def _credit(value: str) -> str:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"--credit takes a number, not {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise argparse.ArgumentTypeError(f"--credit takes a number >= 0, not {value!r}")
+    return value
+
+
+def _line(value: str) -> str:
+    digits = value.removeprefix("+")
+    if not (digits.isascii() and digits.isdigit() and 5 <= len(digits) <= 15):
+        raise argparse.ArgumentTypeError(
+            f"--line takes a line number such as +9850002 (5 to 15 digits), not {value!r}"
+        )
+    return value
+
+
 def run(session: Session) -> None:
     from speedpayamak.testing import Sandbox
 
-    from . import EXIT_API_ERROR, Failed
+    from ._errors import EXIT_API_ERROR, Failed
 
     args = session.args
     sandbox = Sandbox(

@@ -9,6 +9,7 @@ printed as it went (the demo, the sandbox).
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -39,17 +40,34 @@ class Session:
             from speedpayamak import SpeedPayamak
 
             args = self.args
-            self._client = SpeedPayamak(args.api_key, base_url=args.base_url, timeout=args.timeout)
+            self._client = SpeedPayamak(
+                self._api_key(), base_url=args.base_url, timeout=args.timeout
+            )
         return self._client
 
-    def show(self, shown: Shown | None) -> None:
+    def _api_key(self) -> str | None:
+        path = getattr(self.args, "api_key_file", None)
+        if path is None:
+            key: str | None = self.args.api_key
+            return key
+        from speedpayamak import InvalidRequestError
+
+        try:
+            with open(path, encoding="utf-8") as file:
+                return file.read().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8"
+            raise InvalidRequestError(f"cannot read --api-key-file {path}: {reason}") from None
+
+    def show(self, shown: Shown | None, *, to_stderr: bool = False) -> None:
+        """Print a command's outcome: JSON under --json (always on stdout), else text."""
         if shown is None:
             return
         if getattr(self.args, "json", False):
             if shown.document is not None:
                 emit_json(shown.document)
         elif shown.text:
-            print(shown.text)
+            print(shown.text, file=sys.stderr if to_stderr else sys.stdout)
 
     def close(self) -> None:
         if self._client is not None:

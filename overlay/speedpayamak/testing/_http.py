@@ -16,6 +16,8 @@ import httpx
 
 from ._wire import Refusal, error_body
 
+MAX_BODY = 1024 * 1024
+
 if TYPE_CHECKING:
     from ._records import Reply
     from ._sandbox import Sandbox
@@ -99,6 +101,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._serve
         raise AttributeError(name)
 
+    def setup(self) -> None:
+        # A connection idle this long is closed, so slow clients cannot hold threads forever.
+        self.timeout = self.server.idle_timeout  # type: ignore[misc]  # per server, not per class
+        super().setup()
+
     def _serve(self) -> None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self._write(411, b"", close=True)
@@ -109,6 +116,10 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ValueError(length)
         except ValueError:
             self._write(400, b"", close=True)
+            return
+        if length > MAX_BODY:  # refused unread: the body never reaches memory
+            refusal = Refusal(413, "413", f"the request body is over {MAX_BODY} bytes")
+            self._write(413, error_body(refusal), close=True)
             return
         body = self.rfile.read(length) if length else b""
         reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers), body)
@@ -150,6 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    idle_timeout: float
     allow_reuse_address = True
     # The stdlib's backlog of 5 makes the kernel reset connections under a burst of clients.
     request_queue_size = 1024
@@ -185,8 +197,9 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(sandbox: Sandbox, host: str, port: int) -> Iterator[str]:
+def serve(sandbox: Sandbox, host: str, port: int, idle_timeout: float) -> Iterator[str]:
     server = _Server(sandbox, (host, port))
+    server.idle_timeout = idle_timeout
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )

@@ -106,9 +106,9 @@ def normalize_number(raw: str) -> str | None:
     """The number in +98... form, an international number as given, or None if invalid."""
     for form in _IRAN_FORMS:
         national = raw[len(form) :]
-        if raw.startswith(form) and len(national) == 10 and national[0] == "9":
-            if set(national) <= _ASCII_DIGITS:
-                return "+98" + national
+        mobile = len(national) == 10 and national[0] == "9" and set(national) <= _ASCII_DIGITS
+        if raw.startswith(form) and mobile:
+            return "+98" + national
     digits = raw[1:]
     international = raw.startswith("+") and 8 <= len(digits) <= 15 and digits[0] != "0"
     return raw if international and set(digits) <= _ASCII_DIGITS else None

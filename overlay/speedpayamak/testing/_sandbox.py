@@ -155,9 +155,13 @@ class Sandbox(Router):
         return AsyncSandboxTransport(self)
 
     @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve over real HTTP (a free port by default); yields the base URL."""
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, idle_timeout: float = 30.0
+    ) -> Iterator[str]:
+        """Serve over real HTTP (a free port by default); yields the base URL. A request
+        body over 1 MiB is answered 413 unread; a connection idle for `idle_timeout`
+        seconds is closed."""
         from ._http import serve
 
-        with serve(self, host, port) as base_url:
+        with serve(self, host, port, idle_timeout) as base_url:
             yield base_url
