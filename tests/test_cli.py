@@ -91,12 +91,13 @@ def test_send_from_a_file_in_chunks(served: str, sandbox: Sandbox, tmp_path: Pat
     lines = done.stdout.splitlines()
     # counted after normalizing: +989120000001 is 09120000001 again
     assert lines[0] == "UCS-2, 1 part, 66 characters left in the last part; 3 recipient(s)"
-    assert lines[1].split() == ["BULK", "ID", "RECIPIENTS"]
+    assert lines[1] == "recipients: 3 accepted, 0 failed, 0 unknown, 0 not sent"
+    assert lines[2].split() == ["BULK", "ID", "RECIPIENTS"]
     assert [m.recipients for m in sandbox.outbox] == [
         ("+989120000001", "+989120000002"),
         ("+989120000003",),
     ]
-    assert lines[3].split() == [str(sandbox.outbox[0].bulk_id), "2"]
+    assert lines[4].split() == [str(sandbox.outbox[0].bulk_id), "2"]
     assert "\r" not in done.stderr  # no progress bar when stderr is not a terminal
 
 

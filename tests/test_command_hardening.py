@@ -165,11 +165,10 @@ def test_a_long_list_of_numbers_is_shortened(sandbox: Sandbox, tmp_path: Path) -
     assert out.count("+98912") < 10
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
-@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
-def test_an_interrupted_send_prints_its_ledger(
-    tmp_path: Path, stop: signal.Signals, as_json: bool
-) -> None:
+def _interrupted_send(
+    tmp_path: Path, signals: list[signal.Signals], as_json: bool
+) -> tuple[int, bytes, bytes, int]:
+    """A send of 20 chunks, each answered 0.3 s late, signalled mid-way."""
     sandbox = Sandbox(KEY, credit=10_000, lines=[LINE])
     sandbox.inject(Fault.delay(0.3), method="POST", path="/v1/messages", times=100)
     listing = tmp_path / "numbers.txt"
@@ -185,19 +184,44 @@ def test_an_interrupted_send_prints_its_ledger(
         deadline = time.monotonic() + 20
         while len(sandbox.outbox) < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
-        time.sleep(0.1)  # the next chunk is now in flight
-        process.send_signal(stop)
+        time.sleep(0.05)  # the next chunk is now in flight
+        for stop in signals:
+            process.send_signal(stop)
+            time.sleep(0.05)
         out, err = process.communicate(timeout=30)
         sent = len(sandbox.outbox)
     assert b"Traceback" not in err
-    assert process.returncode == 7, err
-    if as_json:
-        ledger = json.loads(out)
-    else:
-        text = err.decode()
-        assert "outcome unknown (may have been sent)" in text
-        assert "never attempted" in text
+    return process.returncode, out, err, sent
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_stopped_send_finishes_its_chunk_in_flight_and_prints_its_ledger(
+    tmp_path: Path, stop: signal.Signals, as_json: bool
+) -> None:
+    status, out, err, sent = _interrupted_send(tmp_path, [stop], as_json)
+    assert status == 130, err
+    if not as_json:
+        assert "never attempted" in err.decode()
+        assert "outcome unknown" not in err.decode()
         return
+    ledger = json.loads(out)
+    accepted = [r for chunk in ledger["accepted"] for r in chunk["recipients"]]
+    assert ledger["unknown"] == []
+    assert len(accepted) + len(ledger["not_sent"]) == 20
+    assert sent == len(accepted)  # the chunk in flight landed, and is accounted
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_second_signal_abandons_the_chunk_in_flight_as_unknown(
+    tmp_path: Path, as_json: bool
+) -> None:
+    status, out, err, sent = _interrupted_send(tmp_path, [signal.SIGINT, signal.SIGINT], as_json)
+    assert status == 7, err
+    if not as_json:
+        assert "outcome unknown (may have been sent" in err.decode()
+        return
+    ledger = json.loads(out)
     accepted = [r for chunk in ledger["accepted"] for r in chunk["recipients"]]
     assert len(ledger["unknown"]) == 1
     assert len(accepted) + 1 + len(ledger["not_sent"]) == 20

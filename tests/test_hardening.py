@@ -498,8 +498,8 @@ def test_a_progress_callback_that_raises_leaves_the_ledger_exact(
     result = caught.value.result
     assert isinstance(caught.value.__cause__, Stop)
     assert len(result.accepted) == 2
-    assert result.failed is None
-    assert result.unknown is None
+    assert result.failed == ()
+    assert result.unknown == ()
     assert len(result.not_sent) == 3
     assert len(sandbox.outbox) == 2
     assert sorted(result.accepted_recipients + result.not_sent) == sorted(

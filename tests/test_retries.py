@@ -49,7 +49,8 @@ def _error(status: int) -> APIError:
         ("GET", APITimeoutError("t"), 0, True),
         ("GET", APIConnectionError("c"), 0, True),
         ("POST", _error(503), 0, False),
-        ("POST", _error(429), 0, False),
+        ("POST", _error(429), 0, True),  # refused unprocessed, so safe to repeat
+        ("POST", _error(429), 2, False),
         ("POST", APIConnectionError("refused", request_sent=False), 0, True),
         ("POST", APIConnectionError("refused", request_sent=False), 2, False),
         ("POST", OutcomeUnknownError("dropped"), 0, False),
@@ -233,9 +234,7 @@ def test_send_that_times_out_is_not_retried(sandbox: Sandbox, mode: Mode, wire: 
     assert len(sandbox.outbox) == 1
 
 
-@pytest.mark.parametrize(
-    ("status", "error_type"), [(503, ServerError), (500, ServerError), (429, RateLimitError)]
-)
+@pytest.mark.parametrize(("status", "error_type"), [(503, ServerError), (500, ServerError)])
 def test_send_meeting_an_error_status_is_not_retried(
     sandbox: Sandbox, mode: Mode, status: int, error_type: type[APIError]
 ) -> None:
@@ -248,6 +247,31 @@ def test_send_meeting_an_error_status_is_not_retried(
     assert caught.value.status_code == status
     assert caught.value.retry_after == 1.0
     assert sandbox.requests_to("POST", "/v1/messages") == 1
+    assert sandbox.outbox == ()
+
+
+def test_a_send_refused_with_429_is_retried_after_retry_after(
+    sandbox: Sandbox, mode: Mode, sleeps: list[float]
+) -> None:
+    sandbox.inject(Fault.status_code(429, retry_after=2), method="POST", times=2)
+    with open_driver(sandbox, mode, "http", max_retries=2) as driver:
+        bulk_id = driver.send(**SEND)
+    assert sleeps == [2.0, 2.0]
+    assert sandbox.requests_to("POST", "/v1/messages") == 3
+    assert [m.bulk_id for m in sandbox.outbox] == [bulk_id]
+
+
+def test_a_send_refused_with_429_past_the_retries_raises(
+    sandbox: Sandbox, mode: Mode, sleeps: list[float]
+) -> None:
+    sandbox.inject(Fault.status_code(429, retry_after=1), method="POST", times=3)
+    with (
+        open_driver(sandbox, mode, "http", max_retries=2) as driver,
+        pytest.raises(RateLimitError) as caught,
+    ):
+        driver.send(**SEND)
+    assert caught.value.retry_after == 1.0
+    assert sandbox.requests_to("POST", "/v1/messages") == 3
     assert sandbox.outbox == ()
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ._bulk import BulkResult as BulkResult
     from ._bulk import BulkSend as BulkSend
     from ._bulk import FailedChunk as FailedChunk
+    from ._bulk import Journal as Journal
     from ._client import AsyncSpeedPayamak as AsyncSpeedPayamak
     from ._client import SpeedPayamak as SpeedPayamak
     from ._envelope import unwrap as unwrap
@@ -68,6 +69,7 @@ _WHERE: dict[str, str] = {
     "AsyncBulkSend": "._bulk",
     "BulkResult": "._bulk",
     "FailedChunk": "._bulk",
+    "Journal": "._bulk",
     "Page": "._pagination",
     "Paginator": "._pagination",
     "AsyncPaginator": "._pagination",

@@ -1,19 +1,24 @@
-"""Bulk sends: many recipients, in chunks, with exact accounting of every recipient."""
+"""Bulk sends and campaigns: many recipients in chunks, sent by one or more workers, with
+exact accounting of every recipient, and an optional journal that lets a campaign
+survive a crash and resume without sending anything twice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
-from speedpayamak_api.models import SendSMSEnvelope
 
 from . import _calls, _checks
-from ._calls import Call
+from ._journal import JournalFile, Plan, Row, open_existing
+from ._throttle import Gate
 from .errors import (
     APIConnectionError,
     APIError,
     BulkSendError,
+    InvalidRequestError,
     OutcomeUnknownError,
     SpeedPayamakError,
 )
@@ -34,7 +39,7 @@ class AcceptedChunk:
 
 @attrs.frozen
 class FailedChunk:
-    """Recipients of the chunk that stopped the bulk send, and why."""
+    """Recipients of a chunk that did not go through as planned, and why."""
 
     recipients: tuple[str, ...]
     error: SpeedPayamakError
@@ -47,13 +52,13 @@ class BulkResult:
     (the chunk may or may not have gone out), `not_sent` (never attempted)."""
 
     accepted: tuple[AcceptedChunk, ...] = ()
-    failed: FailedChunk | None = None
-    unknown: FailedChunk | None = None
+    failed: tuple[FailedChunk, ...] = ()
+    unknown: tuple[FailedChunk, ...] = ()
     not_sent: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.failed is None and self.unknown is None and not self.not_sent
+        return not self.failed and not self.unknown and not self.not_sent
 
     @property
     def bulk_ids(self) -> tuple[int, ...]:
@@ -62,6 +67,14 @@ class BulkResult:
     @property
     def accepted_recipients(self) -> tuple[str, ...]:
         return tuple(r for chunk in self.accepted for r in chunk.recipients)
+
+    @property
+    def unknown_recipients(self) -> tuple[str, ...]:
+        return tuple(r for chunk in self.unknown for r in chunk.recipients)
+
+    @property
+    def failed_recipients(self) -> tuple[str, ...]:
+        return tuple(r for chunk in self.failed for r in chunk.recipients)
 
 
 def _refused(error: SpeedPayamakError) -> bool:
@@ -75,11 +88,20 @@ def _refused(error: SpeedPayamakError) -> bool:
     )
 
 
+def _recorded(row: Row) -> SpeedPayamakError:
+    """The error of a chunk recorded by an earlier run, as text."""
+    text = row.error or "recorded without a reason"
+    return OutcomeUnknownError(text) if row.state == "unknown" else SpeedPayamakError(text)
+
+
 class BulkRun:
-    """One bulk send's plan and ledger. `steps()` is the whole run, written once: it yields
-    each chunk's call and is sent back the bulk id (or thrown the chunk's error) by the
-    engine that drives it, sync or async. `result` is exact at any moment, also when the
-    run was interrupted (Ctrl-C, a cancelled task) with a chunk in flight."""
+    """One bulk send's plan and ledger, shared by its workers (threads or tasks).
+
+    A worker `take()`s the next chunk (marked in flight, in the journal first), sends it,
+    and records `accepted` or `failed`. When a chunk fails, or the run is stopped, no new
+    chunk starts; chunks in flight finish and land where they belong. `result` is exact
+    at any moment.
+    """
 
     def __init__(
         self,
@@ -88,104 +110,286 @@ class BulkRun:
         message: str,
         chunk_size: int,
         progress: Progress | None,
+        journal: str | Path | None = None,
+        resend_unknown: bool = False,
     ) -> None:
         chunk_size = _checks.positive_int("chunk_size", chunk_size)
         self._originator = _checks.text("originator", originator)
         numbers = _checks.recipients(recipients)
         self._message = _checks.text("message", message)
-        self._chunks = [
-            tuple(numbers[i : i + chunk_size]) for i in range(0, len(numbers), chunk_size)
-        ]
+        chunks = [tuple(numbers[i : i + chunk_size]) for i in range(0, len(numbers), chunk_size)]
+        self._rows = [Row(chunk, "pending") for chunk in chunks]
         self._progress = progress
-        self._total = len(numbers)
-        self._accepted: list[AcceptedChunk] = []
-        self._in_flight: int | None = None
-        self._final: BulkResult | None = None
+        # Reentrant: `stop()` may run in a signal handler while this thread holds it.
+        self._lock = threading.RLock()
+        self._stopping = False
+        self._cause: BaseException | None = None
+        self._errors: dict[int, SpeedPayamakError] = {}
+        self._journal: JournalFile | None = None
+        if journal is not None:
+            self._journal = JournalFile(journal)
+            self._resume(numbers, resend_unknown)
+        self._total = sum(len(row.recipients) for row in self._rows)
+
+    def _resume(self, numbers: list[str], resend_unknown: bool) -> None:
+        assert self._journal is not None
+        plan = self._journal.load()
+        if plan is None:
+            self._journal.create(Plan(self._originator, self._message, tuple(self._rows)))
+            return
+        planned = [n for row in plan.rows for n in row.recipients]
+        for what, theirs, mine in (
+            ("originator", plan.originator, self._originator),
+            ("message", plan.message, self._message),
+            ("recipients", planned, numbers),
+        ):
+            if theirs != mine:
+                raise InvalidRequestError(
+                    f"the journal {self._journal.path} is for a campaign with another "
+                    f"{what}: use a new journal file for a new campaign"
+                )
+        self._rows = list(plan.rows)
+        for index, row in enumerate(self._rows):
+            if row.state == "in_flight":  # its process died with the request maybe sent
+                self._set(index, attrs.evolve(row, state="unknown", error=_DIED))
+            elif row.state == "failed" or (row.state == "unknown" and resend_unknown):
+                self._set(index, Row(row.recipients, "pending"))
+
+    def _set(self, index: int, row: Row) -> None:
+        if self._journal is not None:
+            self._journal.record(index, row)
+        self._rows[index] = row
+
+    # --- what the workers do -----------------------------------------------------------
+
+    def take(self) -> tuple[int, _calls.Call[object, int]] | None:
+        """The next chunk to send, now in flight; None when nothing more may start."""
+        with self._lock:
+            if self._stopping:
+                return None
+            index = next((i for i, r in enumerate(self._rows) if r.state == "pending"), None)
+            if index is None:
+                return None
+            row = self._rows[index]
+            self._set(index, attrs.evolve(row, state="in_flight"))
+        call = _calls.messages_send_checked(self._originator, list(row.recipients), self._message)
+        return index, call  # type: ignore[return-value]
+
+    def accepted(self, index: int, bulk_id: int) -> None:
+        with self._lock:
+            self._set(index, Row(self._rows[index].recipients, "accepted", bulk_id))
+            done = sum(len(r.recipients) for r in self._rows if r.state == "accepted")
+        if self._progress is not None:
+            try:
+                self._progress(done, self._total)
+            except Exception as exc:
+                self.stop(exc)
+
+    def failed(self, index: int, error: SpeedPayamakError) -> None:
+        with self._lock:
+            state = "failed" if _refused(error) else "unknown"
+            self._set(index, Row(self._rows[index].recipients, state, None, str(error)))
+            self._errors[index] = error
+            self._stopping = True
+            if self._cause is None:
+                self._cause = error
+
+    def stop(self, cause: BaseException | None = None) -> None:
+        """Start no new chunk; those in flight finish."""
+        with self._lock:
+            self._stopping = True
+            if self._cause is None and cause is not None:
+                self._cause = cause
+
+    def interrupted(self) -> None:
+        """The run is leaving with chunks in flight: record them `unknown`."""
+        with self._lock:
+            self._stopping = True
+            for index, row in enumerate(self._rows):
+                if row.state == "in_flight":
+                    self._set(index, attrs.evolve(row, state="unknown", error=_INTERRUPTED))
+
+    # --- the outcome -------------------------------------------------------------------
 
     @property
     def result(self) -> BulkResult:
-        """Where every recipient is now. A chunk whose request may have been written when
-        the run was interrupted is `unknown`; chunks never started are `not_sent`."""
-        if self._final is not None:
-            return self._final
-        started = len(self._accepted)
-        if self._in_flight is None:
-            return self._result(self._rest(started))
-        interrupted = OutcomeUnknownError(
-            "the bulk send was interrupted while this chunk was in flight; it may have been sent"
+        """Where every recipient is now; a chunk in flight counts as `unknown`."""
+        with self._lock:
+            return _ledger(list(self._rows), dict(self._errors))
+
+    def finish(self) -> BulkResult:
+        """The result of a run whose workers are done, or BulkSendError when any recipient
+        of the campaign (this run's or an earlier one's) is not accepted."""
+        if self._journal is not None:
+            self._journal.close()
+        result = self.result
+        if result.ok and self._cause is None:
+            return result
+        raise BulkSendError(result) from self._cause
+
+
+_DIED = "the process sending this chunk ended before its answer was recorded; it may have been sent"
+_INTERRUPTED = "the run was interrupted while this chunk was in flight; it may have been sent"
+_IN_FLIGHT = "this chunk is in flight"
+
+
+def _ledger(rows: list[Row], errors: dict[int, SpeedPayamakError]) -> BulkResult:
+    """A BulkResult from the chunks' rows; a chunk in flight counts as `unknown`."""
+
+    def error_of(index: int, row: Row) -> SpeedPayamakError:
+        if index in errors:
+            return errors[index]
+        return OutcomeUnknownError(_IN_FLIGHT) if row.state == "in_flight" else _recorded(row)
+
+    def chunks(*states: str) -> tuple[FailedChunk, ...]:
+        return tuple(
+            FailedChunk(row.recipients, error_of(i, row))
+            for i, row in enumerate(rows)
+            if row.state in states
         )
-        stopped = FailedChunk(self._chunks[self._in_flight], interrupted)
-        return self._result(self._rest(self._in_flight + 1), unknown=stopped)
 
-    def steps(self) -> Generator[Call[SendSMSEnvelope, int], int, BulkResult]:
-        for index, chunk in enumerate(self._chunks):
-            call = _calls.messages_send_checked(self._originator, list(chunk), self._message)
-            self._in_flight = index
-            try:
-                bulk_id = yield call
-            except SpeedPayamakError as error:
-                raise self._stopped(index, error) from error
-            self._accepted.append(AcceptedChunk(bulk_id, chunk))
-            self._in_flight = None
-            if self._progress is not None:
-                try:
-                    self._progress(sum(len(c.recipients) for c in self._accepted), self._total)
-                except Exception as exc:
-                    self._final = self._result(self._rest(index + 1))
-                    raise BulkSendError(self._final) from exc
-        self._final = self._result()
-        return self._final
+    return BulkResult(
+        tuple(
+            AcceptedChunk(row.bulk_id, row.recipients)
+            for row in rows
+            if row.state == "accepted" and row.bulk_id is not None
+        ),
+        chunks("failed"),
+        chunks("unknown", "in_flight"),
+        tuple(n for row in rows if row.state == "pending" for n in row.recipients),
+    )
 
-    def _rest(self, index: int) -> tuple[str, ...]:
-        return tuple(r for chunk in self._chunks[index:] for r in chunk)
 
-    def _stopped(self, index: int, error: SpeedPayamakError) -> BulkSendError:
-        stopped = FailedChunk(self._chunks[index], error)
-        refused = _refused(error)
-        self._final = self._result(
-            self._rest(index + 1),
-            failed=stopped if refused else None,
-            unknown=None if refused else stopped,
-        )
-        return BulkSendError(self._final)
+class Journal:
+    """A campaign's journal (`send_bulk(..., journal=PATH)`), read without sending
+    anything: `Journal(path).result` is the whole campaign's ledger, earlier runs
+    included. A chunk still `in_flight` (a run is going on, or died) counts as unknown."""
 
-    def _result(
-        self,
-        not_sent: tuple[str, ...] = (),
-        failed: FailedChunk | None = None,
-        unknown: FailedChunk | None = None,
-    ) -> BulkResult:
-        return BulkResult(tuple(self._accepted), failed, unknown, not_sent)
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def result(self) -> BulkResult:
+        journal = open_existing(self.path)
+        try:
+            plan = journal.load()
+        finally:
+            journal.close()
+        if plan is None:
+            raise InvalidRequestError(f"{self.path} holds no campaign")
+        return _ledger(list(plan.rows), {})
+
+
+def _work_sync(run: BulkRun, engine: SyncEngine, gate: Gate) -> None:
+    while (taken := run.take()) is not None:
+        index, call = taken
+        try:
+            bulk_id = engine.run(call, gate)
+        except SpeedPayamakError as error:
+            run.failed(index, error)
+        else:
+            run.accepted(index, bulk_id)
+
+
+async def _work_async(run: BulkRun, engine: AsyncEngine, gate: Gate) -> None:
+    while (taken := run.take()) is not None:
+        index, call = taken
+        try:
+            bulk_id = await engine.run(call, gate)
+        except SpeedPayamakError as error:
+            run.failed(index, error)
+        else:
+            run.accepted(index, bulk_id)
 
 
 class BulkSend:
-    """A bulk send ready to run: `send()` runs it (as `send_bulk` does), and `result` is
-    its exact ledger at any moment, also after an interruption."""
+    """A bulk send ready to run: `send()` runs it (as `send_bulk` does), `result` is its
+    exact ledger at any moment, and `stop()` (from another thread, or a signal handler)
+    lets the chunks in flight finish and starts no more."""
 
-    def __init__(self, engine: SyncEngine, run: BulkRun) -> None:
-        self._engine = engine
-        self._run = run
+    def __init__(self, engine: SyncEngine, run: BulkRun, concurrency: int, gate: Gate) -> None:
+        self._engine, self._run, self._concurrency, self._gate = engine, run, concurrency, gate
 
     @property
     def result(self) -> BulkResult:
         return self._run.result
 
+    def stop(self) -> None:
+        self._run.stop()
+
     def send(self) -> BulkResult:
-        """Run the bulk send; raises BulkSendError if it stops before its end."""
-        return self._engine.drive(self._run.steps())
+        """Run the bulk send; raises BulkSendError unless every recipient was accepted.
+
+        Interrupted (KeyboardInterrupt), the chunks in flight are recorded `unknown` and
+        the interruption propagates."""
+        crashes: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                _work_sync(self._run, self._engine, self._gate)
+            except BaseException as exc:  # a bug: stop the others, re-raised below
+                crashes.append(exc)
+                self._run.stop(exc)
+
+        try:
+            if self._concurrency == 1:
+                _work_sync(self._run, self._engine, self._gate)
+            else:
+                workers = [
+                    threading.Thread(target=work, daemon=True) for _ in range(self._concurrency)
+                ]
+                for worker in workers:
+                    worker.start()
+                for worker in workers:
+                    while worker.is_alive():
+                        worker.join(0.1)  # in slices, so that Ctrl-C reaches this thread
+        except BaseException:
+            self._run.interrupted()
+            raise
+        if crashes:
+            self._run.interrupted()
+            raise crashes[0]
+        return self._run.finish()
 
 
 class AsyncBulkSend:
-    """The async twin of BulkSend: `await handle.send()`."""
+    """The async twin of BulkSend: `await handle.send()`. A cancelled run lets
+    CancelledError through, with the chunks in flight recorded `unknown`."""
 
-    def __init__(self, engine: AsyncEngine, run: BulkRun) -> None:
-        self._engine = engine
-        self._run = run
+    def __init__(self, engine: AsyncEngine, run: BulkRun, concurrency: int, gate: Gate) -> None:
+        self._engine, self._run, self._concurrency, self._gate = engine, run, concurrency, gate
 
     @property
     def result(self) -> BulkResult:
         return self._run.result
 
+    def stop(self) -> None:
+        self._run.stop()
+
     async def send(self) -> BulkResult:
-        """Run the bulk send; raises BulkSendError if it stops before its end."""
-        return await self._engine.drive(self._run.steps())
+        """Run the bulk send; raises BulkSendError unless every recipient was accepted."""
+        import asyncio
+
+        workers = [
+            asyncio.ensure_future(_work_async(self._run, self._engine, self._gate))
+            for _ in range(self._concurrency)
+        ]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            self._run.interrupted()
+            raise
+        return self._run.finish()
+
+
+def bulk_options(concurrency: int, max_rate: float | None) -> Gate:
+    """Checks the campaign options and gives the run's shared gate."""
+    _checks.positive_int("concurrency", concurrency)
+    if max_rate is not None and (
+        isinstance(max_rate, bool) or not isinstance(max_rate, int | float) or not max_rate > 0
+    ):
+        raise InvalidRequestError(f"max_rate must be a positive number, not {max_rate!r}")
+    return Gate(max_rate)

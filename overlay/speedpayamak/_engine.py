@@ -19,7 +19,8 @@ from ._calls import Call
 from ._envelope import read_envelope
 from ._http import AsyncHTTP, SyncHTTP
 from ._retry import RetryPolicy
-from .errors import APIError, SpeedPayamakError
+from ._throttle import Gate
+from .errors import APIError, RateLimitError, SpeedPayamakError
 
 E = TypeVar("E")
 R = TypeVar("R")
@@ -34,10 +35,15 @@ log = logging.getLogger("speedpayamak")
 class _Attempts:
     """The retry loop's state and decisions, shared by the sync and async engines."""
 
-    def __init__(self, policy: RetryPolicy, call: Call[E, R]) -> None:
+    def __init__(self, policy: RetryPolicy, call: Call[E, R], gate: Gate | None) -> None:
         self._policy = policy
         self._call = call
+        self._gate = gate
         self._attempt = 0
+
+    def wait(self) -> float:
+        """Seconds to hold back before the next attempt (a campaign's rate and pauses)."""
+        return 0.0 if self._gate is None else self._gate.wait_before_request()
 
     def delay_or_raise(self, error: SpeedPayamakError) -> float:
         """Seconds to wait before trying again; raises `error` when it is final."""
@@ -46,6 +52,8 @@ class _Attempts:
             raise error
         retry_after = error.retry_after if isinstance(error, APIError) else None
         delay = self._policy.delay(self._attempt, retry_after)
+        if self._gate is not None and isinstance(error, RateLimitError):
+            self._gate.pause(delay)  # every worker of the campaign waits, not just this one
         self._attempt += 1
         log.info(
             "retrying %s %s in %.2f s after %s (attempt %d of %d)",
@@ -66,9 +74,11 @@ class SyncEngine:
     policy: RetryPolicy
     timeout: httpx.Timeout
 
-    def run(self, call: Call[E, R]) -> R:
-        attempts = _Attempts(self.policy, call)
+    def run(self, call: Call[E, R], gate: Gate | None = None) -> R:
+        attempts = _Attempts(self.policy, call, gate)
         while True:
+            if wait := attempts.wait():
+                time.sleep(wait)
             try:
                 envelope = read_envelope(call, self.http.exchange(call, self.timeout), self.raw)
             except SpeedPayamakError as error:
@@ -93,9 +103,13 @@ class AsyncEngine:
     policy: RetryPolicy
     timeout: httpx.Timeout
 
-    async def run(self, call: Call[E, R]) -> R:
-        attempts = _Attempts(self.policy, call)
+    async def run(self, call: Call[E, R], gate: Gate | None = None) -> R:
+        import asyncio  # here, so that sync-only services never import it
+
+        attempts = _Attempts(self.policy, call, gate)
         while True:
+            if wait := attempts.wait():
+                await asyncio.sleep(wait)
             try:
                 answer = await self.http.exchange(call, self.timeout)
                 envelope = read_envelope(call, answer, self.raw)
@@ -103,8 +117,6 @@ class AsyncEngine:
                 delay = attempts.delay_or_raise(error)
             else:
                 return call.result(envelope)
-            import asyncio  # here, so that sync-only services never import it
-
             await asyncio.sleep(delay)
 
     async def drive(self, steps: Steps[R, T]) -> T:

@@ -7,11 +7,12 @@ they do is in `_calls` and the engine, which they share.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
 
 from . import _calls
-from ._bulk import AsyncBulkSend, BulkResult, BulkRun, BulkSend, Progress
+from ._bulk import AsyncBulkSend, BulkResult, BulkRun, BulkSend, Progress, bulk_options
 from ._engine import AsyncEngine, SyncEngine
 from ._pagination import AsyncPaginator, Paginator
 
@@ -35,12 +36,20 @@ class Messages:
         recipients: Iterable[str],
         message: str,
         chunk_size: int = 100,
+        concurrency: int = 1,
+        max_rate: float | None = None,
+        journal: str | Path | None = None,
+        resend_unknown: bool = False,
         progress: Progress | None = None,
     ) -> BulkResult:
         """Send to many recipients in chunks of at most `chunk_size`, never resending one.
 
-        Recipients are normalized and de-duplicated. It stops at the first chunk that fails
-        and raises BulkSendError, whose `result` says where every recipient ended up.
+        Recipients are normalized and de-duplicated. At most `concurrency` chunks are in
+        flight (threads sharing this client), at most `max_rate` requests a second, and a
+        429 pauses every worker. When a chunk fails no new chunk starts, and it raises
+        BulkSendError, whose `result` says where every recipient ended up. With `journal`
+        (a file path) the campaign is recorded in SQLite and the same call resumes it;
+        `unknown` chunks are re-sent only with `resend_unknown=True`.
         `progress(sent, total)` is called after each accepted chunk; if it raises, the
         run stops with BulkSendError. Shorthand for `bulk(...).send()`.
         """
@@ -49,6 +58,10 @@ class Messages:
             recipients=recipients,
             message=message,
             chunk_size=chunk_size,
+            concurrency=concurrency,
+            max_rate=max_rate,
+            journal=journal,
+            resend_unknown=resend_unknown,
             progress=progress,
         ).send()
 
@@ -59,13 +72,19 @@ class Messages:
         recipients: Iterable[str],
         message: str,
         chunk_size: int = 100,
+        concurrency: int = 1,
+        max_rate: float | None = None,
+        journal: str | Path | None = None,
+        resend_unknown: bool = False,
         progress: Progress | None = None,
     ) -> BulkSend:
         """A bulk send to run with `.send()`, whose `.result` is exact at any moment (read
-        it after Ctrl-C to know what went out)."""
-        return BulkSend(
-            self._engine, BulkRun(originator, recipients, message, chunk_size, progress)
+        it after Ctrl-C to know what went out); see send_bulk."""
+        gate = bulk_options(concurrency, max_rate)
+        run = BulkRun(
+            originator, recipients, message, chunk_size, progress, journal, resend_unknown
         )
+        return BulkSend(self._engine, run, concurrency, gate)
 
     def get(self, bulk_id: int) -> Message:
         """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""
@@ -120,14 +139,22 @@ class AsyncMessages:
         recipients: Iterable[str],
         message: str,
         chunk_size: int = 100,
+        concurrency: int = 1,
+        max_rate: float | None = None,
+        journal: str | Path | None = None,
+        resend_unknown: bool = False,
         progress: Progress | None = None,
     ) -> BulkResult:
-        """Send to many recipients in chunks; see Messages.send_bulk."""
+        """Send to many recipients in chunks; see Messages.send_bulk (workers are tasks)."""
         return await self.bulk(
             originator=originator,
             recipients=recipients,
             message=message,
             chunk_size=chunk_size,
+            concurrency=concurrency,
+            max_rate=max_rate,
+            journal=journal,
+            resend_unknown=resend_unknown,
             progress=progress,
         ).send()
 
@@ -138,12 +165,19 @@ class AsyncMessages:
         recipients: Iterable[str],
         message: str,
         chunk_size: int = 100,
+        concurrency: int = 1,
+        max_rate: float | None = None,
+        journal: str | Path | None = None,
+        resend_unknown: bool = False,
         progress: Progress | None = None,
     ) -> AsyncBulkSend:
         """A bulk send to run with `await .send()`; see Messages.bulk. A cancelled run lets
         CancelledError through and leaves `.result` exact."""
-        run = BulkRun(originator, recipients, message, chunk_size, progress)
-        return AsyncBulkSend(self._engine, run)
+        gate = bulk_options(concurrency, max_rate)
+        run = BulkRun(
+            originator, recipients, message, chunk_size, progress, journal, resend_unknown
+        )
+        return AsyncBulkSend(self._engine, run, concurrency, gate)
 
     async def get(self, bulk_id: int) -> Message:
         """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""

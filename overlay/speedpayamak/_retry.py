@@ -1,8 +1,9 @@
 """When a failed request may be tried again, and how long to wait first.
 
 Two rules keep a send from going out twice: a request that changes state (a send) is
-retried only when it provably never left (the connection was never established), and any
-failure after that point is reported as OutcomeUnknownError instead of being retried.
+retried only when it provably was not applied (the connection was never established, or
+the server refused it with 429 without processing it), and any failure after that point
+is reported as OutcomeUnknownError instead of being retried.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class RetryPolicy:
         if attempt >= self.max_retries:
             return False
         if isinstance(error, APIConnectionError) and not error.request_sent:
+            return True
+        if getattr(error, "status_code", None) == 429:  # refused unprocessed: safe to repeat
             return True
         if is_send:
             return False

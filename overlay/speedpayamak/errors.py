@@ -198,26 +198,22 @@ class UnexpectedResponseError(SpeedPayamakError):
 
 
 class BulkSendError(SpeedPayamakError):
-    """A bulk send stopped before its end; `result` accounts for every recipient.
+    """A bulk send ended with recipients not accepted; `result` accounts for every one.
 
-    `__cause__` is what stopped it: the failed chunk's own error, or the exception of the
-    `progress` callback. When `result.unknown` is set, that chunk may have been sent: do
-    not resend it blindly.
+    `__cause__` is what stopped it: the first failed chunk's own error, or the exception
+    of the `progress` callback. Chunks in `result.unknown` may have been sent: do not
+    resend them blindly.
     """
 
     def __init__(self, result: BulkResult) -> None:
         self.result = result
-        stopped = result.unknown or result.failed
-        accepted = f"after {len(result.accepted)} accepted chunk(s)"
-        if stopped is None:
-            what = f"bulk send stopped by its progress callback {accepted}"
-        else:
-            if result.unknown:
-                verdict = "outcome unknown"
-            else:
-                verdict = "refused" if isinstance(stopped.error, APIError) else "not sent"
-            what = (
-                f"bulk send stopped {accepted}: a chunk of {len(stopped.recipients)} was "
-                f"{verdict} ({stopped.error})"
-            )
-        super().__init__(f"{what}; {len(result.not_sent)} recipient(s) were not sent")
+        parts = [f"{len(result.accepted)} chunk(s) accepted"]
+        if result.failed:
+            first = result.failed[0].error
+            verdict = "refused" if isinstance(first, APIError) else "not sent"
+            parts.append(f"{len(result.failed)} {verdict} ({first})")
+        if result.unknown:
+            parts.append(f"{len(result.unknown)} with outcome unknown ({result.unknown[0].error})")
+        if result.not_sent:
+            parts.append(f"{len(result.not_sent)} recipient(s) not sent")
+        super().__init__("bulk send incomplete: " + "; ".join(parts))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from collections.abc import Iterator
+import signal
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from speedpayamak import BulkResult, BulkSendError, InvalidRequestError, Page, segments
+from speedpayamak import BulkResult, BulkSendError, InvalidRequestError, Journal, Page, segments
 
 from . import _input
 from ._errors import EXIT_INTERRUPTED, EXIT_OUTCOME_UNKNOWN, Failed
@@ -31,8 +32,29 @@ def register(commands: Any, shared: argparse.ArgumentParser) -> None:
         "--to-file", metavar="FILE", help="recipients, one per line (# comments)"
     )
     send_parser.add_argument("--chunk-size", type=int, default=100, help="recipients per request")
+    send_parser.add_argument(
+        "--concurrency", type=int, default=1, metavar="N", help="chunks in flight at once"
+    )
+    send_parser.add_argument(
+        "--rate", type=float, metavar="PER_SECOND", help="at most this many requests a second"
+    )
+    send_parser.add_argument(
+        "--journal",
+        metavar="FILE",
+        help="record the campaign in FILE (SQLite); run the same command again to resume",
+    )
+    send_parser.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="on resume, send again the chunks whose outcome is unknown",
+    )
     send_parser.add_argument("--dry-run", action="store_true", help="show the size and stop")
     send_parser.add_argument("message", nargs="?", help="the text (default: read from stdin)")
+
+    campaign_parser = add(
+        commands, shared, "campaign", campaign, "show a campaign's ledger from its journal"
+    )
+    campaign_parser.add_argument("journal", metavar="FILE")
 
     message_parser = add(commands, shared, "message", message, "show a sent message")
     message_parser.add_argument("bulk_id", type=int)
@@ -103,16 +125,26 @@ def send(session: Session) -> Shown:
         recipients=numbers,
         message=text,
         chunk_size=args.chunk_size,
+        concurrency=args.concurrency,
+        max_rate=args.rate,
+        journal=args.journal,
+        resend_unknown=args.resend_unknown,
         progress=bar.update,
     )
+    signals = _GracefulStop(handle.stop)
     try:
-        result = handle.send()
+        with signals:
+            result = handle.send()
     except BulkSendError as error:
         bar.finish()
+        if signals.received:
+            session.show(_bulk_report(error.result, sizing), to_stderr=True)
+            status = EXIT_OUTCOME_UNKNOWN if error.result.unknown else EXIT_INTERRUPTED
+            raise Failed(status, "interrupted; the ledger above says what was sent") from None
         session.show(_bulk_report(error.result, sizing))
         raise
     except KeyboardInterrupt:
-        # Ctrl-C or SIGTERM: say what went out before leaving.
+        # A second Ctrl-C or SIGTERM: the chunks in flight were abandoned, as `unknown`.
         bar.finish()
         ledger = handle.result
         session.show(_bulk_report(ledger, sizing), to_stderr=True)
@@ -122,27 +154,68 @@ def send(session: Session) -> Shown:
     return _bulk_report(result, sizing)
 
 
-def _bulk_report(result: BulkResult, sizing: dict[str, Any]) -> Shown:
-    document = {
-        "segments": sizing,
+class _GracefulStop:
+    """While a send runs, the first Ctrl-C or SIGTERM stops it gracefully (no chunk
+    starts, those in flight finish); the next one interrupts at once."""
+
+    def __init__(self, stop: Callable[[], None]) -> None:
+        self._stop = stop
+        self.received = 0
+        self._before: list[Any] = []
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.received += 1
+        if self.received > 1:
+            raise KeyboardInterrupt
+        self._stop()
+
+    def __enter__(self) -> None:
+        self._before = [signal.signal(s, self._on_signal) for s in _STOPPING]
+
+    def __exit__(self, *exc_info: object) -> None:
+        for sig, before in zip(_STOPPING, self._before, strict=True):
+            signal.signal(sig, before)
+
+
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+def campaign(session: Session) -> Shown:
+    return _bulk_report(Journal(session.args.journal).result, None)
+
+
+def _bulk_report(result: BulkResult, sizing: dict[str, Any] | None) -> Shown:
+    """A bulk send's ledger: counts per state, bulk ids, and who failed or is unknown, why."""
+    document: dict[str, Any] = {
+        "counts": {
+            "accepted": len(result.accepted_recipients),
+            "failed": len(result.failed_recipients),
+            "unknown": len(result.unknown_recipients),
+            "not_sent": len(result.not_sent),
+        },
         "accepted": [
             {"bulk_id": c.bulk_id, "recipients": list(c.recipients)} for c in result.accepted
         ],
-        "failed": list(result.failed.recipients) if result.failed else [],
-        "unknown": list(result.unknown.recipients) if result.unknown else [],
+        "failed": [
+            {"recipients": list(c.recipients), "error": str(c.error)} for c in result.failed
+        ],
+        "unknown": [
+            {"recipients": list(c.recipients), "error": str(c.error)} for c in result.unknown
+        ],
         "not_sent": list(result.not_sent),
     }
-    lines = []
+    if sizing is not None:
+        document = {"segments": sizing, **document}
+    counts = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in document["counts"].items())
+    lines = [f"recipients: {counts}"]
     rows = [(c.bulk_id, len(c.recipients)) for c in result.accepted]
     if rows:
         lines.append(table(["BULK ID", "RECIPIENTS"], rows))
-    if result.unknown:
-        unknown = _input.shortened(result.unknown.recipients)
-        lines.append(f"outcome unknown (may have been sent): {unknown}")
-    if result.failed:
-        lines.append(
-            f"not sent ({result.failed.error}): {_input.shortened(result.failed.recipients)}"
-        )
+    for chunk in result.unknown:
+        shown = _input.shortened(chunk.recipients)
+        lines.append(f"outcome unknown (may have been sent; {chunk.error}): {shown}")
+    for chunk in result.failed:
+        lines.append(f"not sent ({chunk.error}): {_input.shortened(chunk.recipients)}")
     if result.not_sent:
         lines.append(f"never attempted: {_input.shortened(result.not_sent)}")
     return Shown(document, "\n".join(lines))

@@ -43,7 +43,7 @@ def exit_status(error: BaseException) -> int:
     from speedpayamak import errors
 
     if isinstance(error, errors.BulkSendError):
-        if error.result.unknown is not None:
+        if error.result.unknown:
             return EXIT_OUTCOME_UNKNOWN
         return exit_status(error.__cause__) if error.__cause__ else EXIT_API_ERROR
     table: list[tuple[type[BaseException], int]] = [

@@ -49,6 +49,40 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--auto-approve", action="store_true", help="new patterns are active at once"
     )
+    parser.add_argument(
+        "--rate-limit",
+        type=_positive,
+        metavar="PER_SECOND",
+        help="answer requests past this many a second with 429 (default: no limit)",
+    )
+    parser.add_argument(
+        "--latency",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds added to every answer (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of generated codes (default: %(default)s)"
+    )
+
+
+def _number(value: str, flag: str, *, allow_zero: bool) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not (number >= 0 if allow_zero else number > 0) or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{flag} takes a positive number, not {value!r}")
+    return number
+
+
+def _positive(value: str) -> float:
+    return _number(value, "--rate-limit", allow_zero=False)
+
+
+def _seconds(value: str) -> float:
+    return _number(value, "--latency", allow_zero=True)
 
 
 def _port(value: str) -> int:
@@ -87,6 +121,9 @@ def run(session: Session) -> None:
         credit=args.credit,
         lines=args.lines or ["+9850002"],
         auto_approve=args.auto_approve,
+        rate_limit=args.rate_limit,
+        latency=args.latency,
+        seed=args.seed,
     )
     stop = threading.Event()
 

@@ -3,7 +3,9 @@ authentication and the operation's handler, written into the API's envelopes."""
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -40,7 +42,13 @@ class Router(Operations):
         method = method.upper()
         with self._lock:
             fault = self._take_fault(method, path)
-            reply = self._answer(fault, method, path, query, headers, body)
+            limited = self._rate_limited(headers)
+            if limited is not None:
+                reply = limited
+            else:
+                reply = self._answer(fault, method, path, query, headers, body)
+            if self.latency:
+                reply = attrs.evolve(reply, delay=reply.delay + self.latency)
             self._requests.append(
                 LoggedRequest(
                     method,
@@ -52,6 +60,24 @@ class Router(Operations):
                 )
             )
         return reply
+
+    def _rate_limited(self, headers: Mapping[str, str]) -> Reply | None:
+        """A 429 with Retry-After when this key is over `rate_limit` requests a second (a
+        token bucket holding one second's worth), measured on the real clock."""
+        if self.rate_limit is None:
+            return None
+        key = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        now = time.monotonic()
+        tokens, last = self._buckets.get(key, (self.rate_limit, now))
+        tokens = min(self.rate_limit, tokens + (now - last) * self.rate_limit)
+        if tokens >= 1:
+            self._buckets[key] = (tokens - 1, now)
+            return None
+        self._buckets[key] = (tokens, now)
+        wait = max(1, math.ceil((1 - tokens) / self.rate_limit))
+        headers_out = (("Content-Type", "application/json"), ("Retry-After", str(wait)))
+        refusal = refuse(429, "429", f"more than {self.rate_limit:g} requests a second")
+        return Reply(429, error_body(refusal), headers=headers_out)
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for injection in self._injections:

@@ -30,6 +30,10 @@ class Sandbox(Router):
     One account is created from the arguments; add more with `add_account`. Serve it with
     `transport()` / `async_transport()` (httpx, no sockets) or `serve()` (real HTTP on
     127.0.0.1). Every method is safe to call from any thread while it serves.
+
+    `rate_limit` answers a key's requests past that many a second with 429 and
+    Retry-After; `latency` adds seconds to every answer; `seed` makes pattern codes
+    reproducible.
     """
 
     def __init__(
@@ -46,6 +50,8 @@ class Sandbox(Router):
         delivery_seconds: float = 5.0,
         validation_errors: ValidationForm = "objects",
         seed: int = 0,
+        rate_limit: float | None = None,
+        latency: float = 0.0,
     ) -> None:
         super().__init__(
             max_recipients=max_recipients,
@@ -55,6 +61,8 @@ class Sandbox(Router):
             delivery_seconds=delivery_seconds,
             validation_errors=validation_errors,
             seed=seed,
+            rate_limit=rate_limit,
+            latency=latency,
         )
         self.add_account(api_key, credit=credit, lines=lines, price_per_part=price_per_part)
 

@@ -30,6 +30,8 @@ class State:
         delivery_seconds: float,
         validation_errors: ValidationForm,
         seed: int,
+        rate_limit: float | None,
+        latency: float,
     ) -> None:
         self.max_recipients = max_recipients
         self.max_page_size = max_page_size
@@ -37,6 +39,9 @@ class State:
         self.auto_approve = auto_approve
         self.delivery_seconds = delivery_seconds
         self.validation_errors: ValidationForm = validation_errors
+        self.rate_limit = rate_limit
+        self.latency = latency
+        self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.RLock()
         self._random = random.Random(seed)
         self._accounts: dict[str, Account] = {}
