@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import async_throughput, import_time, loopback, overhead, pagination_memory
+from . import async_throughput, campaign, import_time, loopback, overhead, pagination_memory
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "overhead": overhead.run,
@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "async_throughput": async_throughput.run,
     "pagination_memory": pagination_memory.run,
     "import_time": import_time.run,
+    "campaign": campaign.run,
 }
 RESULTS = Path(__file__).parent / "results"
 
@@ -88,6 +89,26 @@ def _rows(name: str, figures: dict[str, Any]) -> list[list[str]]:
             rows.append(
                 [f"import: {statement}", ours, base, f"{ratio:.2f}x", goal, str(ratio <= 1.5)]
             )
+    elif name == "campaign":
+        what = f"campaign {figures['recipients']:,} x {figures['chunk_size']}, 20 ms"
+        sequential = f"{figures['seconds']['sync, sequential']:.1f} s sequential"
+        for case in ("sync, concurrency 16", "async, concurrency 16"):
+            ours = f"{figures['seconds'][case]:.2f} s"
+            ratio = figures["seconds"]["sync, sequential"] / figures["seconds"][case]
+            met = str(ratio >= 10)
+            rows.append([f"{what}: {case}", ours, sequential, f"{ratio:.1f}x", ">= 10x", met])
+        with_journal = f"{figures['seconds']['sync, concurrency 16, journal']:.2f} s"
+        without = f"{figures['seconds']['sync, concurrency 16']:.2f} s without"
+        rows.append(
+            [
+                f"{what}: journal on",
+                with_journal,
+                without,
+                f"{figures['journal_cost']:.2f}x",
+                figures["journal_goal"],
+                str(figures["journal_met"]),
+            ]
+        )
     return rows
 
 
