@@ -38,7 +38,9 @@ from speedpayamak.testing import Sandbox
 KEY = "canary-key-Zq9xW2"
 LINE = "+9850002"
 
-Mode = Literal["sync", "async"]
+# "aiohttp" is the async client on the aiohttp backend: always over real HTTP, since a
+# transport given to a client replaces its backend.
+Mode = Literal["sync", "async", "aiohttp"]
 Wire = Literal["http", "transport"]
 T = TypeVar("T")
 
@@ -56,7 +58,7 @@ class Driver:
 
     def __init__(self, mode: Mode, make: Callable[[], Any]) -> None:
         self.mode = mode
-        self._runner = asyncio.Runner() if mode == "async" else None
+        self._runner = asyncio.Runner() if mode != "sync" else None
         if self._runner is None:
             self.sync_client = make()
         else:
@@ -141,15 +143,24 @@ class Driver:
             self._runner.close()
 
 
+def client_factory(mode: Mode) -> Callable[..., Any]:
+    """The SDK client class for `mode`, with the aiohttp backend chosen for "aiohttp"."""
+    if mode == "sync":
+        return SpeedPayamak
+    if mode == "aiohttp":
+        return lambda *args, **options: AsyncSpeedPayamak(*args, http_backend="aiohttp", **options)
+    return AsyncSpeedPayamak
+
+
 @contextmanager
 def open_driver(
     sandbox: Sandbox, mode: Mode, wire: Wire, key: str = KEY, **options: Any
 ) -> Iterator[Driver]:
     """A driver whose client talks to `sandbox` over real HTTP or through its transport."""
     with ExitStack() as stack:
-        if wire == "http":
+        if wire == "http" or mode == "aiohttp":
             base_url = stack.enter_context(sandbox.serve())
-            factory = SpeedPayamak if mode == "sync" else AsyncSpeedPayamak
+            factory = client_factory(mode)
 
             def make() -> Any:
                 return factory(key, base_url=base_url, **options)
@@ -273,6 +284,7 @@ def sandbox() -> Sandbox:
 
 @pytest.fixture(params=["sync", "async"])
 def mode(request: pytest.FixtureRequest) -> Mode:
+    """Sync and async; the modules that prove the transport's safety add "aiohttp"."""
     value: Mode = request.param
     return value
 

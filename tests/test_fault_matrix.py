@@ -18,6 +18,14 @@ from speedpayamak.testing import Fault, Sandbox
 from tests.conftest import FAULT_MATRIX, KEY, LINE, Mode, open_driver
 from tests.operations import OPERATIONS
 
+
+@pytest.fixture(params=["sync", "async", "aiohttp"])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    """Every client here runs sync, async, and async on the aiohttp backend."""
+    value: Mode = request.param
+    return value
+
+
 OK = "ok"
 
 

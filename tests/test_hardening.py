@@ -29,8 +29,16 @@ from speedpayamak import (
 )
 from speedpayamak.testing import Fault, Sandbox
 
-from tests.conftest import KEY, LINE, Driver, Mode, open_driver
+from tests.conftest import KEY, LINE, Driver, Mode, client_factory, open_driver
 from tests.servers import answer, serve
+
+
+@pytest.fixture(params=["sync", "async", "aiohttp"])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    """Every client here runs sync, async, and async on the aiohttp backend."""
+    value: Mode = request.param
+    return value
+
 
 SEND: dict[str, Any] = {"originator": LINE, "recipients": ["09120000001"], "message": "hi"}
 CREDIT = json.dumps({"status": "OK", "code": "OK", "message": "Ok", "data": {"credit": 5.0}})
@@ -38,7 +46,7 @@ SENT = json.dumps({"status": "OK", "code": "OK", "message": "Ok", "data": {"bulk
 
 
 def driver_for(mode: Mode, base_url: str, **options: Any) -> Driver:
-    factory = SpeedPayamak if mode == "sync" else AsyncSpeedPayamak
+    factory = client_factory(mode)
     return Driver(mode, lambda: factory(KEY, base_url=base_url, **options))
 
 
@@ -174,16 +182,20 @@ def test_redirects_are_never_followed_even_through_a_callers_client(
             conn.sendall(answer(status, b"", location))
 
         with serve(origin) as origin_url:
-            if mode == "sync":
-                caller: Any = httpx.Client(follow_redirects=True)
-                make: Any = lambda: SpeedPayamak(KEY, base_url=origin_url, http_client=caller)  # noqa: E731
+            caller: Any = None
+            if mode == "aiohttp":  # the backend's own pool
+                make: Any = lambda: client_factory(mode)(KEY, base_url=origin_url)  # noqa: E731
+            elif mode == "sync":
+                caller = httpx.Client(follow_redirects=True)
+                make = lambda: SpeedPayamak(KEY, base_url=origin_url, http_client=caller)  # noqa: E731
             else:
                 caller = httpx.AsyncClient(follow_redirects=True)
                 make = lambda: AsyncSpeedPayamak(KEY, base_url=origin_url, http_client=caller)  # noqa: E731
             driver = Driver(mode, make)
             with pytest.raises(UnexpectedResponseError) as caught:
                 driver.call(send)
-            driver.call(lambda _: caller.close() if mode == "sync" else caller.aclose())
+            if caller is not None:
+                driver.call(lambda _: caller.close() if mode == "sync" else caller.aclose())
             driver.close()
     assert caught.value.status_code == status
     assert target_url in str(caught.value)

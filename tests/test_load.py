@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from decimal import Decimal
+from typing import Literal
 
 import pytest
 from speedpayamak import (
@@ -95,7 +96,8 @@ def test_threads_sharing_one_sync_client() -> None:
 
 
 @pytest.mark.slow
-def test_hundreds_of_tasks_on_one_async_client() -> None:
+@pytest.mark.parametrize("backend", ["httpx", "aiohttp"])
+def test_hundreds_of_tasks_on_one_async_client(backend: Literal["httpx", "aiohttp"]) -> None:
     tasks, per_task = 200, 10
     before = open_descriptors()
     sandbox = loaded_sandbox()
@@ -103,7 +105,7 @@ def test_hundreds_of_tasks_on_one_async_client() -> None:
     errors: collections.Counter[type] = collections.Counter()
 
     async def main(base_url: str) -> None:
-        async with AsyncSpeedPayamak(KEY, base_url=base_url) as client:
+        async with AsyncSpeedPayamak(KEY, base_url=base_url, http_backend=backend) as client:
 
             async def task(index: int) -> None:
                 for n in range(per_task):

@@ -27,6 +27,14 @@ from speedpayamak.testing import Fault, Sandbox
 
 from tests.conftest import KEY, LINE, Mode, Wire, open_driver
 
+
+@pytest.fixture(params=["sync", "async", "aiohttp"])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    """Every client here runs sync, async, and async on the aiohttp backend."""
+    value: Mode = request.param
+    return value
+
+
 SEND: dict[str, Any] = {"originator": LINE, "recipients": ["09121234567"], "message": "hi"}
 
 

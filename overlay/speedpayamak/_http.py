@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from . import _deadline
+from . import _aiohttp, _deadline
 from ._body import ACCEPT_ENCODING, Body, TooLarge, Undecodable
 from ._config import Config
 from ._failures import SENT_WARNING, connection_error
@@ -164,11 +164,7 @@ class _Exchange:
             ) from exc
         except _TRANSPORT_FAILURES as exc:
             raise connection_error(
-                exc,
-                call.method,
-                call.path,
-                is_send=call.is_send,
-                never_sent=isinstance(exc, _NEVER_SENT),
+                exc, call.method, call.path, is_send=call.is_send, never_sent=_never_sent(exc)
             ) from exc
 
 
@@ -202,8 +198,15 @@ class SyncHTTP(_Exchange):
 class AsyncHTTP(_Exchange):
     """The async client's way to the server, bound to the first event loop that uses it."""
 
-    def __init__(self, config: Config, http_client: object, transport: object) -> None:
+    def __init__(
+        self, config: Config, http_client: object, transport: object, backend: str = "httpx"
+    ) -> None:
         super().__init__(config)
+        if backend not in ("httpx", "aiohttp"):
+            raise InvalidRequestError(f'http_backend must be "httpx" or "aiohttp", not {backend!r}')
+        aiohttp = backend == "aiohttp" and http_client is None and transport is None
+        if aiohttp:
+            _aiohttp.transport(config)  # refused now, not at the first call, without the extra
         self._connections = _connections(
             config,
             http_client,
@@ -211,7 +214,11 @@ class AsyncHTTP(_Exchange):
             httpx.AsyncClient,
             httpx.AsyncBaseTransport,
             _AsyncClientTransport,
+            (lambda: _aiohttp.transport(config)) if aiohttp else None,
         )
+        # httpcore's pools get the deadline per network operation; aiohttp's get it here.
+        self._whole_deadline = aiohttp
+        self.backend = backend
         self._loop: object = None
 
     @property
@@ -231,7 +238,19 @@ class AsyncHTTP(_Exchange):
             )
 
     async def exchange(self, call: Any, timeout: httpx.Timeout) -> httpx.Response:
+        import asyncio
+
         self._bound_loop()
+        budget = self.budget(timeout) if self._whole_deadline else None
+        try:
+            async with asyncio.timeout(budget):
+                return await self._exchange(call, timeout)
+        except TimeoutError as exc:  # the deadline's own: every inner failure is mapped
+            raise connection_error(
+                exc, call.method, call.path, is_send=call.is_send, never_sent=False
+            ) from exc
+
+    async def _exchange(self, call: Any, timeout: httpx.Timeout) -> httpx.Response:
         client = self.client
         with self.sending(call, timeout):
             response = await client.send(self.request(client, call, timeout), stream=True)
@@ -246,6 +265,14 @@ class AsyncHTTP(_Exchange):
         await self._connections.current().aclose()
 
 
+def _never_sent(exc: BaseException) -> bool:
+    """Whether a failure proves the request never left: the connection was never made."""
+    from_aiohttp = _aiohttp.never_sent(exc)  # its own exceptions, never httpx-aiohttp's map
+    if from_aiohttp is not None:
+        return from_aiohttp
+    return isinstance(exc, _NEVER_SENT)
+
+
 def _connections(
     config: Config,
     http_client: object,
@@ -253,6 +280,7 @@ def _connections(
     client_type: type[C],
     transport_type: type,
     wrap: Callable[[Any], Any],
+    backend_transport: Callable[[], Any] | None = None,
 ) -> _Connections[C]:
     """The connections of a new SDK client: through a caller's httpx client (wrapped as a
     transport), a caller's transport, or a pool of the SDK's own."""
@@ -270,6 +298,8 @@ def _connections(
     def build() -> C:
         if given is not None:
             return client_type(**_options(config), transport=given)
+        if backend_transport is not None:
+            return client_type(**_options(config), transport=backend_transport())
         client = client_type(**_options(config), limits=_limits(config), trust_env=True)
         _install_deadlines(client, backend)
         return client

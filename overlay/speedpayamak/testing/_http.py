@@ -124,7 +124,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers), body)
         if reply.delay:
-            time.sleep(reply.delay)
+            # Waits on an event, not time.sleep: the served sandbox really waits, even in
+            # a test that fakes the client's sleeps.
+            threading.Event().wait(reply.delay)
         if reply.drop:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
