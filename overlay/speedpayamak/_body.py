@@ -27,6 +27,7 @@ class Body:
         self._cap = cap
         self._data = bytearray()
         self.content = b""
+        self.read_by_transport = False
         encodings = [
             e.strip().lower()
             for e in headers.get("content-encoding", "").split(",")
@@ -45,6 +46,8 @@ class Body:
         """A body already read and decoded."""
         body = cls({}, cap)
         body.add(content)
+        body.content = content
+        body.read_by_transport = True
         return body
 
     def add(self, chunk: bytes) -> None:

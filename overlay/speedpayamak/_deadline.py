@@ -9,9 +9,7 @@ request path sets for the duration of an attempt (per thread, per task).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 _deadline: ContextVar[float | None] = ContextVar("speedpayamak_deadline", default=None)
@@ -25,14 +23,18 @@ class DeadlinePassed(TimeoutError):
         self.connected = connected
 
 
-@contextmanager
-def deadline(seconds: float | None) -> Iterator[None]:
-    """Bound every network operation in this block to `seconds` from now in total."""
-    token = _deadline.set(None if seconds is None else time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
+def end_after(seconds: float | None) -> float | None:
+    """The moment `seconds` from now (None: no deadline)."""
+    return None if seconds is None else time.monotonic() + seconds
+
+
+def enter(end: float | None) -> Token[float | None]:
+    """Bound every network operation from here to `end`, until `leave(token)`."""
+    return _deadline.set(end)
+
+
+def leave(token: Token[float | None]) -> None:
+    _deadline.reset(token)
 
 
 def check() -> None:

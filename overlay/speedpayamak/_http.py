@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import aclosing, closing, contextmanager
+from collections.abc import Callable
+from contextlib import aclosing, closing
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -39,6 +39,7 @@ log = logging.getLogger("speedpayamak")
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # What a transport may raise for a failed exchange; anything else is a bug and shows as one.
 _TRANSPORT_FAILURES = (httpx.HTTPError, OSError, RuntimeError, MemoryError)
+_MAPPED = (*_TRANSPORT_FAILURES, TooLarge, Undecodable, _deadline.DeadlinePassed)
 # Headers of a caller's client that the SDK's request keeps as its own.
 _SDK_HEADERS = frozenset(
     {"authorization", "accept", "accept-encoding", "content-type", "content-length", "host"}
@@ -98,74 +99,84 @@ class _Exchange:
             return None
         return timeout.connect + timeout.read
 
-    @contextmanager
-    def sending(self, call: Any, timeout: httpx.Timeout) -> Iterator[None]:
-        """Sending the request and reading the answer's head, within the deadline."""
-        with _deadline.deadline(self.budget(timeout)), self.failures(call, None):
-            yield
+    def phase(self, call: Any, timeout: httpx.Timeout, end: float | None = None) -> _Phase:
+        """One phase of an attempt, within the attempt's deadline (`end`, or from now)."""
+        return _Phase(call, end if end is not None else _deadline.end_after(self.budget(timeout)))
 
-    @contextmanager
-    def reading(
-        self, call: Any, response: httpx.Response, timeout: httpx.Timeout
-    ) -> Iterator[Body]:
-        """Reading the answer's body, within the deadline and the size cap. A transport
-        that answers with its body already read (in memory, decoded) gives it whole."""
-        with self.failures(call, response), _deadline.deadline(self.budget(timeout)):
-            if response.is_stream_consumed:
-                body = Body.whole(response.content, self._cap)
-            else:
-                body = Body(response.headers, self._cap)
-            yield body
-            body.finish()
+    def body(self, response: httpx.Response) -> Body:
+        """Where the answer's body is collected, within the size cap. A transport that
+        answers with its body already read (in memory, decoded) gives it whole."""
+        if response.is_stream_consumed:
+            return Body.whole(response.content, self._cap)
+        return Body(response.headers, self._cap)
 
     @staticmethod
-    def answer(response: httpx.Response, content: bytes) -> httpx.Response:
-        """The answer as read, decoded, with the status the generated parser expects."""
-        headers = [
-            (k, v)
-            for k, v in response.headers.multi_items()
-            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-        ]
-        answer = httpx.Response(
-            response.status_code, headers=headers, content=content, request=response.request
-        )
+    def answer(response: httpx.Response, body: Body) -> httpx.Response:
+        """The answer as read, decoded, for the generated parser."""
         log.debug(
             "%s %s -> HTTP %s",
             response.request.method,
             response.request.url.path,
             response.status_code,
         )
-        return answer
+        if body.read_by_transport:  # the response holds it whole and decoded already
+            return response
+        headers = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code, headers=headers, content=body.content, request=response.request
+        )
 
-    @staticmethod
-    @contextmanager
-    def failures(call: Any, response: httpx.Response | None) -> Iterator[None]:
-        """Map every failure of the exchange to the SDK's errors."""
-        try:
-            yield
-        except (TooLarge, Undecodable, MemoryError) as exc:
-            if response is None:
-                raise connection_error(
-                    exc, call.method, call.path, is_send=call.is_send, never_sent=False
-                ) from exc
-            reason = (
-                f"the answer is too large ({exc})"
-                if isinstance(exc, TooLarge | MemoryError)
-                else str(exc)
-            )
-            if call.is_send and response.is_success:
-                reason += f"; {SENT_WARNING}"
-            raise UnexpectedResponseError(
-                reason, status_code=response.status_code, body=b"", headers=response.headers
-            ) from None
-        except _deadline.DeadlinePassed as exc:
-            raise connection_error(
-                exc, call.method, call.path, is_send=call.is_send, never_sent=not exc.connected
-            ) from exc
-        except _TRANSPORT_FAILURES as exc:
-            raise connection_error(
-                exc, call.method, call.path, is_send=call.is_send, never_sent=_never_sent(exc)
-            ) from exc
+
+class _Phase:
+    """Sending, or reading the answer: bounded by the attempt's deadline, with every
+    failure mapped to the SDK's errors on the way out."""
+
+    __slots__ = ("_call", "_end", "_token", "end", "response")
+
+    def __init__(self, call: Any, end: float | None) -> None:
+        self._call = call
+        self.end = end
+        self.response: httpx.Response | None = None
+
+    def reading(self, response: httpx.Response) -> _Phase:
+        phase = _Phase(self._call, self.end)
+        phase.response = response
+        return phase
+
+    def __enter__(self) -> _Phase:
+        self._token = _deadline.enter(self.end)
+        return self
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        _deadline.leave(self._token)
+        if exc is not None and isinstance(exc, _MAPPED):
+            raise _failure(self._call, self.response, exc) from exc
+
+
+def _failure(call: Any, response: httpx.Response | None, exc: BaseException) -> Exception:
+    """The SDK's error for a failed exchange."""
+    if isinstance(exc, TooLarge | Undecodable | MemoryError) and response is not None:
+        reason = (
+            f"the answer is too large ({exc})"
+            if isinstance(exc, TooLarge | MemoryError)
+            else str(exc)
+        )
+        if call.is_send and response.is_success:
+            reason += f"; {SENT_WARNING}"
+        return UnexpectedResponseError(
+            reason, status_code=response.status_code, body=b"", headers=response.headers
+        )
+    if isinstance(exc, _deadline.DeadlinePassed):
+        never_sent = not exc.connected
+    else:
+        never_sent = response is None and _never_sent(exc)
+    return connection_error(
+        exc, call.method, call.path, is_send=call.is_send, never_sent=never_sent
+    )
 
 
 class SyncHTTP(_Exchange):
@@ -183,13 +194,15 @@ class SyncHTTP(_Exchange):
 
     def exchange(self, call: Any, timeout: httpx.Timeout) -> httpx.Response:
         client = self.client
-        with self.sending(call, timeout):
+        with self.phase(call, timeout) as sending:
             response = client.send(self.request(client, call, timeout), stream=True)
-        with self.reading(call, response, timeout) as body, closing(response):
+        with sending.reading(response), closing(response):
+            body = self.body(response)
             if not response.is_stream_consumed:
                 for chunk in response.iter_raw():
                     body.add(chunk)
-        return self.answer(response, body.content)
+            body.finish()
+        return self.answer(response, body)
 
     def close(self) -> None:
         self._connections.current().close()
@@ -241,25 +254,30 @@ class AsyncHTTP(_Exchange):
         import asyncio
 
         self._bound_loop()
-        budget = self.budget(timeout) if self._whole_deadline else None
+        budget = self.budget(timeout)
         try:
-            async with asyncio.timeout(budget):
-                return await self._exchange(call, timeout)
+            # aiohttp has no per-operation hook, so its whole attempt is bounded here.
+            async with asyncio.timeout(budget if self._whole_deadline else None):
+                return await self._exchange(call, timeout, _deadline.end_after(budget))
         except TimeoutError as exc:  # the deadline's own: every inner failure is mapped
             raise connection_error(
                 exc, call.method, call.path, is_send=call.is_send, never_sent=False
             ) from exc
 
-    async def _exchange(self, call: Any, timeout: httpx.Timeout) -> httpx.Response:
+    async def _exchange(
+        self, call: Any, timeout: httpx.Timeout, end: float | None
+    ) -> httpx.Response:
         client = self.client
-        with self.sending(call, timeout):
+        with self.phase(call, timeout, end) as sending:
             response = await client.send(self.request(client, call, timeout), stream=True)
         async with aclosing(response):
-            with self.reading(call, response, timeout) as body:
+            with sending.reading(response):
+                body = self.body(response)
                 if not response.is_stream_consumed:
                     async for chunk in response.aiter_raw():
                         body.add(chunk)
-        return self.answer(response, body.content)
+                body.finish()
+        return self.answer(response, body)
 
     async def aclose(self) -> None:
         await self._connections.current().aclose()
