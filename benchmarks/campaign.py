@@ -8,7 +8,7 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from speedpayamak import AsyncSpeedPayamak, SpeedPayamak
 from speedpayamak.testing import Sandbox
@@ -31,9 +31,9 @@ def _sync(base_url: str, concurrency: int, journal: Path | None) -> float:
         return time.perf_counter() - started
 
 
-def _async(base_url: str, concurrency: int) -> float:
+def _async(base_url: str, concurrency: int, backend: Literal["httpx", "aiohttp"]) -> float:
     async def main() -> float:
-        async with AsyncSpeedPayamak(KEY, base_url=base_url) as client:
+        async with AsyncSpeedPayamak(KEY, base_url=base_url, http_backend=backend) as client:
             started = time.perf_counter()
             await client.messages.send_bulk(
                 originator=LINE, recipients=RECIPIENTS, message="x", concurrency=concurrency
@@ -58,10 +58,14 @@ def run() -> dict[str, Any]:
             "sync, sequential": _timed("seq", lambda url: _sync(url, 1, None)),
             "sync, concurrency 16": _timed("c16", lambda url: _sync(url, 16, None)),
             "sync, concurrency 16, journal": _timed("j", lambda url: _sync(url, 16, journal)),
-            "async, concurrency 16": _timed("a16", lambda url: _async(url, 16)),
+            "async, concurrency 16": _timed("a16", lambda url: _async(url, 16, "httpx")),
+            "async aiohttp, concurrency 16": _timed(
+                "aio16", lambda url: _async(url, 16, "aiohttp")
+            ),
         }
     speedup = seconds["sync, sequential"] / seconds["sync, concurrency 16"]
     async_speedup = seconds["sync, sequential"] / seconds["async, concurrency 16"]
+    aiohttp_speedup = seconds["sync, sequential"] / seconds["async aiohttp, concurrency 16"]
     journal_cost = seconds["sync, concurrency 16, journal"] / seconds["sync, concurrency 16"]
     return {
         "recipients": len(RECIPIENTS),
@@ -70,6 +74,7 @@ def run() -> dict[str, Any]:
         "seconds": seconds,
         "speedup_16": speedup,
         "async_speedup_16": async_speedup,
+        "aiohttp_speedup_16": aiohttp_speedup,
         "journal_cost": journal_cost,
         "speedup_goal": ">= 10x",
         "speedup_met": speedup >= 10 and async_speedup >= 10,

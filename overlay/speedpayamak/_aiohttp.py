@@ -31,13 +31,32 @@ def transport(config: Config) -> httpx.AsyncBaseTransport:
             f'http_backend="aiohttp" needs the aiohttp extra: pip install "{EXTRA}"'
         ) from None
 
+    proxy = _environment_proxy(config.base_url)
+
     def session() -> Any:  # called once, inside the event loop of the first request
         connector = aiohttp.TCPConnector(
             limit=100, keepalive_timeout=config.keepalive_expiry, ssl=httpx.create_ssl_context()
         )
-        return aiohttp.ClientSession(connector=connector, trust_env=True)
+        # The proxy is read from the environment once, here: aiohttp's trust_env reads it
+        # again for every request, in a worker thread.
+        return aiohttp.ClientSession(connector=connector, proxy=proxy)
 
     return AiohttpTransport(client=session)
+
+
+def _environment_proxy(base_url: str) -> str | None:
+    """The proxy the environment names for the API's host (HTTP(S)_PROXY, ALL_PROXY,
+    NO_PROXY), as httpx reads them for the default backend."""
+    from urllib.request import getproxies_environment
+
+    url = httpx.URL(base_url)
+    proxies = getproxies_environment()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    bypass = [e.strip().lstrip(".") for e in proxies.get("no", "").split(",") if e.strip()]
+    host = url.host
+    if proxy is None or any(e == "*" or host == e or host.endswith("." + e) for e in bypass):
+        return None
+    return proxy
 
 
 def never_sent(exc: BaseException) -> bool | None:
