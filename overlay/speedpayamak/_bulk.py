@@ -13,6 +13,7 @@ import attrs
 
 from . import _calls, _checks
 from ._journal import JournalFile, Plan, Row, open_existing
+from ._logging import log, masked
 from ._throttle import Gate
 from .errors import (
     APIConnectionError,
@@ -177,7 +178,16 @@ class BulkRun:
 
     def accepted(self, index: int, bulk_id: int) -> None:
         with self._lock:
-            self._set(index, Row(self._rows[index].recipients, "accepted", bulk_id))
+            recipients = self._rows[index].recipients
+            self._set(index, Row(recipients, "accepted", bulk_id))
+            log.info(
+                "chunk %d of %d accepted as bulk %d (%d recipients, from %s)",
+                index + 1,
+                len(self._rows),
+                bulk_id,
+                len(recipients),
+                masked(recipients[0]),
+            )
             done = sum(len(r.recipients) for r in self._rows if r.state == "accepted")
         if self._progress is not None:
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Literal, Self
 
@@ -15,14 +16,18 @@ from ._config import (
     DEFAULT_KEEPALIVE_EXPIRY,
     DEFAULT_MAX_RESPONSE_SIZE,
     Config,
+    as_headers,
     as_max_retries,
     as_timeout,
     resolve,
 )
 from ._engine import AsyncEngine, SyncEngine
 from ._http import AsyncHTTP, SyncHTTP
+from ._logging import configure_from_environment
 from ._resources import AsyncMessages, AsyncPatterns, Messages, Patterns
 from ._retry import RetryPolicy
+
+configure_from_environment()
 
 
 class _ClientBase:
@@ -44,8 +49,16 @@ class _ClientBase:
     def max_retries(self) -> int:
         return self._config.max_retries
 
-    def _derived(self, timeout: float | httpx.Timeout | None, max_retries: int | None) -> Config:
+    def _derived(
+        self,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+        default_headers: Mapping[str, str] | None,
+    ) -> Config:
         config = self._config
+        if default_headers is not None:
+            headers = as_headers(default_headers, config.default_headers)
+            config = attrs.evolve(config, default_headers=headers)
         if timeout is not None:
             config = attrs.evolve(config, timeout=as_timeout(timeout))
         if max_retries is not None:
@@ -76,7 +89,8 @@ class SpeedPayamak(_ClientBase):
     close; or `transport`, an httpx transport (the sandbox's, or your own) for the SDK's
     own client to send through. `keepalive_expiry` is how long an idle pooled connection
     is kept (seconds; keep it below the server's), and `max_response_size` the most bytes
-    an answer may decode to.
+    an answer may decode to. `default_headers` are sent with every request (your
+    service's name, tracing headers); the SDK's Authorization always wins.
     """
 
     messages: Messages
@@ -96,6 +110,7 @@ class SpeedPayamak(_ClientBase):
         allow_insecure_http: bool = False,
         keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        default_headers: Mapping[str, str] | None = None,
         _shared: tuple[Config, SyncHTTP] | None = None,
     ) -> None:
         if _shared is None:
@@ -107,6 +122,7 @@ class SpeedPayamak(_ClientBase):
                 allow_insecure_http,
                 keepalive_expiry,
                 max_response_size,
+                default_headers,
             )
             self._http, self._owns_http = SyncHTTP(config, http_client, transport), True
         else:  # made by with_options: the parent's pool, other settings
@@ -115,7 +131,9 @@ class SpeedPayamak(_ClientBase):
         self._config = config
         self._raw = self._generated_client(config)
         policy = RetryPolicy(config.max_retries)
-        self._engine = SyncEngine(self._http, self._raw, policy, config.timeout)
+        self._engine = SyncEngine(
+            self._http, self._raw, policy, config.timeout, config.default_headers
+        )
         self.messages = Messages(self._engine)
         self.patterns = Patterns(self._engine)
 
@@ -138,10 +156,16 @@ class SpeedPayamak(_ClientBase):
         return self._engine.run(_calls.CREDIT)
 
     def with_options(
-        self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> SpeedPayamak:
-        """A client with other settings that shares this one's connection pool."""
-        return SpeedPayamak(_shared=(self._derived(timeout, max_retries), self._http))
+        """A client with other settings that shares this one's connection pool;
+        `default_headers` are added to this client's."""
+        derived = self._derived(timeout, max_retries, default_headers)
+        return SpeedPayamak(_shared=(derived, self._http))
 
     def close(self) -> None:
         """Close the connection pool (a pool shared with `with_options` clients is closed
@@ -191,6 +215,7 @@ class AsyncSpeedPayamak(_ClientBase):
         keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         http_backend: Literal["httpx", "aiohttp"] = "httpx",
+        default_headers: Mapping[str, str] | None = None,
         _shared: tuple[Config, AsyncHTTP] | None = None,
     ) -> None:
         if _shared is None:
@@ -202,6 +227,7 @@ class AsyncSpeedPayamak(_ClientBase):
                 allow_insecure_http,
                 keepalive_expiry,
                 max_response_size,
+                default_headers,
             )
             self._http = AsyncHTTP(config, http_client, transport, http_backend)
             self._owns_http = True
@@ -211,7 +237,9 @@ class AsyncSpeedPayamak(_ClientBase):
         self._config = config
         self._raw = self._generated_client(config)
         policy = RetryPolicy(config.max_retries)
-        self._engine = AsyncEngine(self._http, self._raw, policy, config.timeout)
+        self._engine = AsyncEngine(
+            self._http, self._raw, policy, config.timeout, config.default_headers
+        )
         self.messages = AsyncMessages(self._engine)
         self.patterns = AsyncPatterns(self._engine)
 
@@ -234,10 +262,16 @@ class AsyncSpeedPayamak(_ClientBase):
         return await self._engine.run(_calls.CREDIT)
 
     def with_options(
-        self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> AsyncSpeedPayamak:
-        """A client with other settings that shares this one's connection pool."""
-        return AsyncSpeedPayamak(_shared=(self._derived(timeout, max_retries), self._http))
+        """A client with other settings that shares this one's connection pool;
+        `default_headers` are added to this client's."""
+        derived = self._derived(timeout, max_retries, default_headers)
+        return AsyncSpeedPayamak(_shared=(derived, self._http))
 
     async def aclose(self) -> None:
         """Close the connection pool (see SpeedPayamak.close)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import attrs
 import httpx
@@ -27,6 +28,7 @@ class Config:
     max_retries: int
     keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+    default_headers: tuple[tuple[str, str], ...] = ()
 
 
 def resolve(
@@ -37,6 +39,7 @@ def resolve(
     allow_insecure_http: bool,
     keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+    default_headers: Mapping[str, str] | None = None,
 ) -> Config:
     return Config(
         api_key=_api_key(api_key),
@@ -47,6 +50,7 @@ def resolve(
         max_retries=as_max_retries(max_retries),
         keepalive_expiry=_seconds("keepalive_expiry", keepalive_expiry, allow_zero=True),
         max_response_size=_size(max_response_size),
+        default_headers=as_headers(default_headers),
     )
 
 
@@ -56,6 +60,26 @@ def as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if isinstance(timeout, httpx.Timeout):
         return timeout
     return httpx.Timeout(_seconds("timeout", timeout))
+
+
+def as_headers(
+    headers: Mapping[str, str] | None, base: tuple[tuple[str, str], ...] = ()
+) -> tuple[tuple[str, str], ...]:
+    """Headers sent with every request, added to `base`; Authorization is the SDK's own."""
+    if headers is None:
+        return base
+    if not isinstance(headers, Mapping):
+        raise InvalidRequestError("default_headers must be a mapping of header name to value")
+    merged = dict(base)
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise InvalidRequestError("default_headers must map strings to strings")
+        if not name.isascii() or not value.isascii() or any(c < " " for c in name + value):
+            raise InvalidRequestError(f"default_headers[{name!r}] is not printable ASCII")
+        if name.lower() == "authorization":
+            raise InvalidRequestError("the Authorization header comes from the API key")
+        merged[name] = value
+    return tuple(merged.items())
 
 
 def as_max_retries(value: int) -> int:

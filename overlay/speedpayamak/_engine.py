@@ -6,7 +6,6 @@ itself. The two engines differ only in how they call and how they wait."""
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, TypeVar
@@ -18,9 +17,10 @@ from speedpayamak_api.client import AuthenticatedClient
 from ._calls import Call
 from ._envelope import read_envelope
 from ._http import AsyncHTTP, SyncHTTP
+from ._logging import log
 from ._retry import RetryPolicy
 from ._throttle import Gate
-from .errors import APIError, RateLimitError, SpeedPayamakError
+from .errors import APIConnectionError, APIError, RateLimitError, SpeedPayamakError
 
 E = TypeVar("E")
 R = TypeVar("R")
@@ -28,8 +28,6 @@ T = TypeVar("T")
 # A run of several calls written once (a bulk send): it yields each call and is sent its
 # result, or thrown its error.
 Steps = Generator[Call[Any, R], R, T]
-
-log = logging.getLogger("speedpayamak")
 
 
 class _Attempts:
@@ -40,6 +38,7 @@ class _Attempts:
         self._call = call
         self._gate = gate
         self._attempt = 0
+        self._started = time.monotonic()
 
     def wait(self) -> float:
         """Seconds to hold back before the next attempt (a campaign's rate and pauses)."""
@@ -49,6 +48,13 @@ class _Attempts:
         """Seconds to wait before trying again; raises `error` when it is final."""
         call = self._call
         if not self._policy.should_retry(is_send=call.is_send, error=error, attempt=self._attempt):
+            if isinstance(error, APIConnectionError):
+                error.attempts = self._attempt + 1
+                error.elapsed = time.monotonic() - self._started
+                error.args = (
+                    f"{error.args[0]} (after {error.attempts} attempt(s) over "
+                    f"{error.elapsed:.1f} s)",
+                )
             raise error
         retry_after = error.retry_after if isinstance(error, APIError) else None
         delay = self._policy.delay(self._attempt, retry_after)
@@ -73,6 +79,7 @@ class SyncEngine:
     raw: AuthenticatedClient
     policy: RetryPolicy
     timeout: httpx.Timeout
+    headers: tuple[tuple[str, str], ...] = ()
 
     def run(self, call: Call[E, R], gate: Gate | None = None) -> R:
         attempts = _Attempts(self.policy, call, gate)
@@ -80,7 +87,9 @@ class SyncEngine:
             if wait := attempts.wait():
                 time.sleep(wait)
             try:
-                envelope = read_envelope(call, self.http.exchange(call, self.timeout), self.raw)
+                envelope = read_envelope(
+                    call, self.http.exchange(call, self.timeout, self.headers), self.raw
+                )
             except SpeedPayamakError as error:
                 delay = attempts.delay_or_raise(error)
             else:
@@ -102,6 +111,7 @@ class AsyncEngine:
     raw: AuthenticatedClient
     policy: RetryPolicy
     timeout: httpx.Timeout
+    headers: tuple[tuple[str, str], ...] = ()
 
     async def run(self, call: Call[E, R], gate: Gate | None = None) -> R:
         import asyncio  # here, so that sync-only services never import it
@@ -111,7 +121,7 @@ class AsyncEngine:
             if wait := attempts.wait():
                 await asyncio.sleep(wait)
             try:
-                answer = await self.http.exchange(call, self.timeout)
+                answer = await self.http.exchange(call, self.timeout, self.headers)
                 envelope = read_envelope(call, answer, self.raw)
             except SpeedPayamakError as error:
                 delay = attempts.delay_or_raise(error)

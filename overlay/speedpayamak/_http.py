@@ -15,7 +15,6 @@ headers) and never mutated or closed by the SDK.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Callable
@@ -28,12 +27,12 @@ from . import _aiohttp, _deadline
 from ._body import ACCEPT_ENCODING, Body, TooLarge, Undecodable
 from ._config import Config
 from ._failures import SENT_WARNING, connection_error
+from ._logging import log
 from ._version import __version__
 from .errors import InvalidRequestError, UnexpectedResponseError
 
 C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
-log = logging.getLogger("speedpayamak")
 
 # Failures that happen before a single byte of the request is written.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -89,9 +88,16 @@ class _Exchange:
 
     @staticmethod
     def request(
-        client: httpx.Client | httpx.AsyncClient, call: Any, timeout: httpx.Timeout
+        client: httpx.Client | httpx.AsyncClient,
+        call: Any,
+        timeout: httpx.Timeout,
+        headers: tuple[tuple[str, str], ...],
     ) -> httpx.Request:
-        return client.build_request(**call.request, timeout=timeout)
+        if not headers:
+            return client.build_request(**call.request, timeout=timeout)
+        arguments = dict(call.request)
+        arguments["headers"] = {**dict(headers), **arguments.get("headers", {})}
+        return client.build_request(**arguments, timeout=timeout)
 
     @staticmethod
     def budget(timeout: httpx.Timeout) -> float | None:
@@ -192,10 +198,12 @@ class SyncHTTP(_Exchange):
     def client(self) -> httpx.Client:
         return self._connections.current()
 
-    def exchange(self, call: Any, timeout: httpx.Timeout) -> httpx.Response:
+    def exchange(
+        self, call: Any, timeout: httpx.Timeout, headers: tuple[tuple[str, str], ...] = ()
+    ) -> httpx.Response:
         client = self.client
         with self.phase(call, timeout) as sending:
-            response = client.send(self.request(client, call, timeout), stream=True)
+            response = client.send(self.request(client, call, timeout, headers), stream=True)
         with sending.reading(response), closing(response):
             body = self.body(response)
             if not response.is_stream_consumed:
@@ -250,7 +258,9 @@ class AsyncHTTP(_Exchange):
                 "connections belong to that loop: create one client per event loop"
             )
 
-    async def exchange(self, call: Any, timeout: httpx.Timeout) -> httpx.Response:
+    async def exchange(
+        self, call: Any, timeout: httpx.Timeout, headers: tuple[tuple[str, str], ...] = ()
+    ) -> httpx.Response:
         import asyncio
 
         self._bound_loop()
@@ -258,18 +268,23 @@ class AsyncHTTP(_Exchange):
         try:
             # aiohttp has no per-operation hook, so its whole attempt is bounded here.
             async with asyncio.timeout(budget if self._whole_deadline else None):
-                return await self._exchange(call, timeout, _deadline.end_after(budget))
+                return await self._exchange(call, timeout, headers, _deadline.end_after(budget))
         except TimeoutError as exc:  # the deadline's own: every inner failure is mapped
             raise connection_error(
                 exc, call.method, call.path, is_send=call.is_send, never_sent=False
             ) from exc
 
     async def _exchange(
-        self, call: Any, timeout: httpx.Timeout, end: float | None
+        self,
+        call: Any,
+        timeout: httpx.Timeout,
+        headers: tuple[tuple[str, str], ...],
+        end: float | None,
     ) -> httpx.Response:
         client = self.client
         with self.phase(call, timeout, end) as sending:
-            response = await client.send(self.request(client, call, timeout), stream=True)
+            request = self.request(client, call, timeout, headers)
+            response = await client.send(request, stream=True)
         async with aclosing(response):
             with sending.reading(response):
                 body = self.body(response)

@@ -113,6 +113,11 @@ class APIError(SpeedPayamakError):
         self.headers = httpx.Headers(headers or {})
         super().__init__(self._describe())
 
+    @property
+    def request_id(self) -> str | None:
+        """The id the API gave this request, when it sends one (for support tickets)."""
+        return _request_id(self.headers)
+
     def _describe(self) -> str:
         text = f"HTTP {self.status_code}, code {self.code}: {self.message or '(no message)'}"
         if self.field_errors:
@@ -154,11 +159,14 @@ class APIConnectionError(SpeedPayamakError):
     """No answer was read: the connection failed or broke.
 
     `request_sent` is False when the connection was never established, so nothing left.
+    `attempts` and `elapsed` say how many attempts were made and over how many seconds.
     """
 
     def __init__(self, message: str, *, request_sent: bool = True) -> None:
         super().__init__(message)
         self.request_sent = request_sent
+        self.attempts = 1
+        self.elapsed: float | None = None
 
 
 class APITimeoutError(APIConnectionError):
@@ -195,6 +203,18 @@ class UnexpectedResponseError(SpeedPayamakError):
         self.headers = httpx.Headers(headers or {})
         shown = repr(self.body_start) if body else "an empty body"
         super().__init__(f"unexpected answer, HTTP {status_code}: {detail}; body: {shown}")
+
+    @property
+    def request_id(self) -> str | None:
+        """The id the server gave this request, when it sends one."""
+        return _request_id(self.headers)
+
+
+def _request_id(headers: httpx.Headers) -> str | None:
+    for name in ("x-request-id", "request-id", "x-correlation-id"):
+        if name in headers:
+            return headers[name]
+    return None
 
 
 class BulkSendError(SpeedPayamakError):
