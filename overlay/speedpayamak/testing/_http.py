@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from ._control import PREFIX, control
 from ._wire import Refusal, error_body
 
 MAX_BODY = 1024 * 1024
@@ -122,6 +123,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(413, error_body(refusal), close=True)
             return
         body = self.rfile.read(length) if length else b""
+        if self.path.startswith(PREFIX):  # the control endpoints, outside the API's paths
+            reply = control(self.server.sandbox, self.command, self.path.split("?")[0], body)
+            self._write(reply.status, reply.body, headers=reply.headers)
+            return
         reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers), body)
         if reply.delay:
             # Waits on an event, not time.sleep: the served sandbox really waits, even in

@@ -53,6 +53,22 @@ class Sandbox(Router):
         rate_limit: float | None = None,
         latency: float = 0.0,
     ) -> None:
+        lines = tuple(lines)
+        self._arguments: dict[str, object] = {
+            "api_key": api_key,
+            "credit": credit,
+            "lines": lines,
+            "price_per_part": price_per_part,
+            "max_recipients": max_recipients,
+            "max_page_size": max_page_size,
+            "success_code": success_code,
+            "auto_approve": auto_approve,
+            "delivery_seconds": delivery_seconds,
+            "validation_errors": validation_errors,
+            "seed": seed,
+            "rate_limit": rate_limit,
+            "latency": latency,
+        }
         super().__init__(
             max_recipients=max_recipients,
             max_page_size=max_page_size,
@@ -64,6 +80,7 @@ class Sandbox(Router):
             rate_limit=rate_limit,
             latency=latency,
         )
+        self.api_key = api_key  # the first account's, the one the arguments describe
         self.add_account(api_key, credit=credit, lines=lines, price_per_part=price_per_part)
 
     def __repr__(self) -> str:
@@ -86,6 +103,17 @@ class Sandbox(Router):
                 lines=frozenset(lines),
                 price_per_part=Decimal(str(price_per_part)),
             )
+
+    def set_credit(self, credit: float | str | Decimal, api_key: str | None = None) -> None:
+        """Set an account's credit (the first account's by default)."""
+        with self._lock:
+            self._account(api_key).credit = Decimal(str(credit))
+
+    def reset(self) -> None:
+        """Back to how it was constructed: no sends, no requests, no faults, the clock at
+        its start, only the first account, with its credit."""
+        with self._lock:
+            Sandbox.__init__(self, **self._arguments)  # type: ignore[arg-type]
 
     def revoke(self, api_key: str) -> None:
         """From now on `api_key` is answered with 1403 (revoked)."""
