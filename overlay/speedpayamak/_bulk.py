@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import attrs
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._engine import AsyncEngine, SyncEngine
 
 Progress = Callable[[int, int], None]
+EngineT = TypeVar("EngineT")
 
 
 @attrs.frozen
@@ -312,20 +313,26 @@ async def _work_async(run: BulkRun, engine: AsyncEngine, gate: Gate) -> None:
             run.accepted(index, bulk_id)
 
 
-class BulkSend:
-    """A bulk send ready to run: `send()` runs it (as `send_bulk` does), `result` is its
-    exact ledger at any moment, and `stop()` (from another thread, or a signal handler)
-    lets the chunks in flight finish and starts no more."""
+class _Handle(Generic[EngineT]):
+    """What the sync and async handles share: the run, its ledger, and stopping it."""
 
-    def __init__(self, engine: SyncEngine, run: BulkRun, concurrency: int, gate: Gate) -> None:
+    def __init__(self, engine: EngineT, run: BulkRun, concurrency: int, gate: Gate) -> None:
         self._engine, self._run, self._concurrency, self._gate = engine, run, concurrency, gate
 
     @property
     def result(self) -> BulkResult:
+        """The exact ledger now, also after an interruption."""
         return self._run.result
 
     def stop(self) -> None:
+        """Start no new chunk; those in flight finish (safe from a signal handler)."""
         self._run.stop()
+
+
+class BulkSend(_Handle["SyncEngine"]):
+    """A bulk send ready to run: `send()` runs it (as `send_bulk` does), `result` is its
+    exact ledger at any moment, and `stop()` (from another thread, or a signal handler)
+    lets the chunks in flight finish and starts no more."""
 
     def send(self) -> BulkResult:
         """Run the bulk send; raises BulkSendError unless every recipient was accepted.
@@ -362,19 +369,9 @@ class BulkSend:
         return self._run.finish()
 
 
-class AsyncBulkSend:
+class AsyncBulkSend(_Handle["AsyncEngine"]):
     """The async twin of BulkSend: `await handle.send()`. A cancelled run lets
     CancelledError through, with the chunks in flight recorded `unknown`."""
-
-    def __init__(self, engine: AsyncEngine, run: BulkRun, concurrency: int, gate: Gate) -> None:
-        self._engine, self._run, self._concurrency, self._gate = engine, run, concurrency, gate
-
-    @property
-    def result(self) -> BulkResult:
-        return self._run.result
-
-    def stop(self) -> None:
-        self._run.stop()
 
     async def send(self) -> BulkResult:
         """Run the bulk send; raises BulkSendError unless every recipient was accepted."""
