@@ -26,8 +26,8 @@ class Body:
     def __init__(self, headers: Mapping[str, str], cap: int) -> None:
         self._cap = cap
         self._data = bytearray()
-        self.content = b""
-        self.read_by_transport = False
+        self.content: bytes = b""
+        self.read_by_transport: bool = False
         encodings = [
             e.strip().lower()
             for e in headers.get("content-encoding", "").split(",")

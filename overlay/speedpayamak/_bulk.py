@@ -277,7 +277,7 @@ class Journal:
     included. A chunk still `in_flight` (a run is going on, or died) counts as unknown."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+        self.path: Path = Path(path)
 
     @property
     def result(self) -> BulkResult:

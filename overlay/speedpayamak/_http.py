@@ -145,7 +145,7 @@ class _Phase:
 
     def __init__(self, call: Any, end: float | None) -> None:
         self._call = call
-        self.end = end
+        self.end: float | None = end
         self.response: httpx.Response | None = None
 
     def reading(self, response: httpx.Response) -> _Phase:

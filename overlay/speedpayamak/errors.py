@@ -110,7 +110,7 @@ class APIError(SpeedPayamakError):
         self.field_errors: dict[str, list[str]] = dict(field_errors or {})
         self.body = body
         self.retry_after = retry_after
-        self.headers = httpx.Headers(headers or {})
+        self.headers: httpx.Headers = httpx.Headers(headers or {})
         super().__init__(self._describe())
 
     @property
@@ -200,7 +200,7 @@ class UnexpectedResponseError(SpeedPayamakError):
         self.status_code = status_code
         self.body_start: str = body[:200].decode("utf-8", errors="replace")
         self.detail = detail
-        self.headers = httpx.Headers(headers or {})
+        self.headers: httpx.Headers = httpx.Headers(headers or {})
         shown = repr(self.body_start) if body else "an empty body"
         super().__init__(f"unexpected answer, HTTP {status_code}: {detail}; body: {shown}")
 
