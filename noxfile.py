@@ -21,7 +21,15 @@ GENERATOR = ["openapi-python-client==0.29.1", "ruff==0.17.5"]
 RUFF = "ruff==0.17.5"
 HANDWRITTEN = ["overlay", "tests", "benchmarks", "noxfile.py"]
 
-nox.options.sessions = ["check_generated", "lint", "typecheck", "package", "tests", "demo"]
+nox.options.sessions = [
+    "check_generated",
+    "lint",
+    "typecheck",
+    "package",
+    "tests",
+    "docs",
+    "demo",
+]
 nox.options.reuse_venv = "yes"
 
 
@@ -140,6 +148,15 @@ def tests(session: nox.Session) -> None:
     """The test suite, against the installed distribution."""
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, from docs/ and the docstrings, into site/; any warning fails."""
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "docs"))
+    session.run(
+        "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
+    )
 
 
 @nox.session
