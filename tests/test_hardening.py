@@ -12,7 +12,7 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -294,6 +294,40 @@ def test_a_forked_child_never_uses_the_parents_connections() -> None:
             for n in range(2000, 2020)
         ]
         _, status = os.waitpid(pid, 0)
+    assert mine == list(range(2000, 2020))
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.parametrize("backend", ["httpx", "aiohttp"])
+def test_a_forked_child_of_an_async_client_opens_its_own_connections(
+    backend: Literal["httpx", "aiohttp"],
+) -> None:
+    def sends(client: AsyncSpeedPayamak, numbers: range) -> list[int]:
+        async def send(n: int) -> int:
+            return await client.messages.send(
+                originator=LINE, recipients=["09120000001"], message=str(n)
+            )
+
+        async def all_of_them() -> list[int]:
+            return [await send(n) for n in numbers]
+
+        return asyncio.run(all_of_them()) if os.getpid() != parent else runner.run(all_of_them())
+
+    parent = os.getpid()
+    with serve(echo_bulk_id) as base_url, asyncio.Runner() as runner:
+        client = AsyncSpeedPayamak(KEY, base_url=base_url, http_backend=backend)
+        assert sends(client, range(1, 2)) == [1]  # warm: a pooled connection in this loop
+        pid = os.fork()
+        if pid == 0:  # the child: its own event loop, its own connections
+            try:
+                ok = sends(client, range(1000, 1020)) == list(range(1000, 1020))
+            except BaseException:
+                ok = False
+            os._exit(0 if ok else 1)
+        mine = sends(client, range(2000, 2020))
+        _, status = os.waitpid(pid, 0)
+        runner.run(client.aclose())
     assert mine == list(range(2000, 2020))
     assert os.waitstatus_to_exitcode(status) == 0
 

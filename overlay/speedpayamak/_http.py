@@ -241,6 +241,7 @@ class AsyncHTTP(_Exchange):
         self._whole_deadline = aiohttp
         self.backend = backend
         self._loop: object = None
+        self._loop_pid = os.getpid()
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -250,8 +251,9 @@ class AsyncHTTP(_Exchange):
         import asyncio  # here, so that sync-only services never import it
 
         loop = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = loop
+        if self._loop is None or self._loop_pid != os.getpid():
+            # First use, or a forked child, whose connections are renewed for its own loop.
+            self._loop, self._loop_pid = loop, os.getpid()
         elif self._loop is not loop:
             raise InvalidRequestError(
                 "this AsyncSpeedPayamak was first used in another event loop, and its "
