@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
 
 from . import _calls
-from ._bulk import AsyncBulkSend, BulkResult, BulkRun, BulkSend, Progress, bulk_options
 from ._engine import AsyncEngine, SyncEngine
 from ._pagination import AsyncPaginator, Paginator
+
+# Campaigns load on first use: a client that never sends in bulk never imports sqlite3.
+if TYPE_CHECKING:
+    from ._bulk import AsyncBulkSend, BulkResult, BulkSend, Progress
 
 
 class Messages:
@@ -80,6 +84,8 @@ class Messages:
     ) -> BulkSend:
         """A bulk send to run with `.send()`, whose `.result` is exact at any moment (read
         it after Ctrl-C to know what went out); see send_bulk."""
+        from ._bulk import BulkRun, BulkSend, bulk_options
+
         gate = bulk_options(concurrency, max_rate)
         run = BulkRun(
             originator, recipients, message, chunk_size, progress, journal, resend_unknown
@@ -173,6 +179,8 @@ class AsyncMessages:
     ) -> AsyncBulkSend:
         """A bulk send to run with `await .send()`; see Messages.bulk. A cancelled run lets
         CancelledError through and leaves `.result` exact."""
+        from ._bulk import AsyncBulkSend, BulkRun, bulk_options
+
         gate = bulk_options(concurrency, max_rate)
         run = BulkRun(
             originator, recipients, message, chunk_size, progress, journal, resend_unknown
