@@ -45,9 +45,9 @@ class Body:
     def whole(cls, content: bytes, cap: int) -> Body:
         """A body already read and decoded."""
         body = cls({}, cap)
-        body.add(content)
-        body.content = content
         body.read_by_transport = True
+        body._keep(content)  # the cap, without a copy
+        body.content = content
         return body
 
     def add(self, chunk: bytes) -> None:
@@ -59,23 +59,24 @@ class Body:
                 decoded = self._zlib.decompress(chunk, room + 1)
             except zlib.error:
                 decoded = self._retry_raw_deflate(chunk, room)
-        if len(decoded) > room:
-            raise TooLarge(f"it decodes to more than {self._cap} bytes")
-        self._data += decoded
+        self._keep(decoded)
 
     def finish(self) -> None:
         """Decode what is left; the whole body is then `content`."""
+        if self.read_by_transport:
+            return
         if self._zlib is not None:
             try:
-                self.add_tail(self._zlib.flush())
+                self._keep(self._zlib.flush())
             except zlib.error as exc:
                 raise Undecodable(f"the {self._encoding} body does not decode ({exc})") from None
         self.content = bytes(self._data)
 
-    def add_tail(self, decoded: bytes) -> None:
+    def _keep(self, decoded: bytes) -> None:
         if len(decoded) > self._cap - len(self._data):
             raise TooLarge(f"it decodes to more than {self._cap} bytes")
-        self._data += decoded
+        if not self.read_by_transport:
+            self._data += decoded
 
     def _retry_raw_deflate(self, chunk: bytes, room: int) -> bytes:
         # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.

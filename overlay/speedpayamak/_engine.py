@@ -7,8 +7,7 @@ itself. The two engines differ only in how they call and how they wait."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Generator
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import attrs
 import httpx
@@ -24,10 +23,6 @@ from .errors import APIConnectionError, APIError, RateLimitError, SpeedPayamakEr
 
 E = TypeVar("E")
 R = TypeVar("R")
-T = TypeVar("T")
-# A run of several calls written once (a bulk send): it yields each call and is sent its
-# result, or thrown its error.
-Steps = Generator[Call[Any, R], R, T]
 
 
 class _Attempts:
@@ -96,14 +91,6 @@ class SyncEngine:
                 return call.result(envelope)
             time.sleep(delay)
 
-    def drive(self, steps: Steps[R, T]) -> T:
-        """Run every call `steps` yields, until it returns."""
-
-        async def run(call: Call[Any, R]) -> R:
-            return self.run(call)
-
-        return _complete(_drive(steps, run))
-
 
 @attrs.frozen
 class AsyncEngine:
@@ -128,32 +115,3 @@ class AsyncEngine:
             else:
                 return call.result(envelope)
             await asyncio.sleep(delay)
-
-    async def drive(self, steps: Steps[R, T]) -> T:
-        """Run every call `steps` yields, until it returns."""
-        return await _drive(steps, self.run)
-
-
-async def _drive(steps: Steps[R, T], run: Callable[[Call[Any, R]], Awaitable[R]]) -> T:
-    """The one loop that feeds `steps` the result or the error of each call it yields."""
-    try:
-        call = next(steps)
-        while True:
-            try:
-                result = await run(call)
-            except SpeedPayamakError as error:
-                call = steps.throw(error)
-            else:
-                call = steps.send(result)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-
-
-def _complete(coroutine: Coroutine[Any, Any, T]) -> T:
-    """The result of a coroutine that never suspends (each await in it is a sync call)."""
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    coroutine.close()
-    raise RuntimeError("a sync drive suspended")  # pragma: no cover - a bug if reached

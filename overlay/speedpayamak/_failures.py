@@ -11,6 +11,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
+
 from ._retry import retry_after
 from .errors import (
     APIConnectionError,
@@ -83,7 +85,7 @@ def connection_error(
             f"{method} {path}: the request was sent but no answer was read ({what}). The SMS "
             "may have been sent; it was not retried, since retrying blindly may send it twice."
         )
-    if isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__:
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
         return APITimeoutError(f"{method} {path}: timed out ({what})")
     return APIConnectionError(f"{method} {path}: the connection failed ({what})")
 

@@ -41,7 +41,15 @@ _TRANSPORT_FAILURES = (httpx.HTTPError, OSError, RuntimeError, MemoryError)
 _MAPPED = (*_TRANSPORT_FAILURES, TooLarge, Undecodable, _deadline.DeadlinePassed)
 # Headers of a caller's client that the SDK's request keeps as its own.
 _SDK_HEADERS = frozenset(
-    {"authorization", "accept", "accept-encoding", "content-type", "content-length", "host"}
+    {
+        "authorization",
+        "accept",
+        "accept-encoding",
+        "content-type",
+        "content-length",
+        "host",
+        "connection",
+    }
 )
 
 
@@ -141,7 +149,7 @@ class _Phase:
     """Sending, or reading the answer: bounded by the attempt's deadline, with every
     failure mapped to the SDK's errors on the way out."""
 
-    __slots__ = ("_call", "_end", "_token", "end", "response")
+    __slots__ = ("_call", "_token", "end", "response")
 
     def __init__(self, call: Any, end: float | None) -> None:
         self._call = call
@@ -226,8 +234,6 @@ class AsyncHTTP(_Exchange):
         if backend not in ("httpx", "aiohttp"):
             raise InvalidRequestError(f'http_backend must be "httpx" or "aiohttp", not {backend!r}')
         aiohttp = backend == "aiohttp" and http_client is None and transport is None
-        if aiohttp:
-            _aiohttp.transport(config)  # refused now, not at the first call, without the extra
         self._connections = _connections(
             config,
             http_client,
@@ -267,10 +273,13 @@ class AsyncHTTP(_Exchange):
 
         self._bound_loop()
         budget = self.budget(timeout)
+        end = _deadline.end_after(budget)
+        if not self._whole_deadline:
+            return await self._exchange(call, timeout, headers, end)
         try:
             # aiohttp has no per-operation hook, so its whole attempt is bounded here.
-            async with asyncio.timeout(budget if self._whole_deadline else None):
-                return await self._exchange(call, timeout, headers, _deadline.end_after(budget))
+            async with asyncio.timeout(budget):
+                return await self._exchange(call, timeout, headers, end)
         except TimeoutError as exc:  # the deadline's own: every inner failure is mapped
             raise connection_error(
                 exc, call.method, call.path, is_send=call.is_send, never_sent=False
@@ -371,8 +380,6 @@ def _caller_headers(caller: httpx.Client | httpx.AsyncClient, request: httpx.Req
     for name, value in caller.headers.multi_items():
         lowered = name.lower()
         if lowered in _SDK_HEADERS or (lowered == "user-agent" and value == default_agent):
-            continue
-        if lowered == "connection":
             continue
         request.headers[name] = value
 
