@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import attrs
+from speedpayamak_api.models import SendSMSEnvelope
 
 from . import _calls, _checks
+from ._calls import Call
 from ._journal import JournalFile, Plan, Row, open_existing
 from ._logging import log, masked
 from ._throttle import Gate
@@ -132,6 +134,9 @@ class BulkRun:
             self._journal = JournalFile(journal)
             self._resume(numbers, resend_unknown)
         self._total = sum(len(row.recipients) for row in self._rows)
+        # Running tallies, so that a run of 10,000 chunks stays linear.
+        self._accepted = sum(len(r.recipients) for r in self._rows if r.state == "accepted")
+        self._cursor = 0  # no chunk before it is pending: chunks never become pending again
 
     def _resume(self, numbers: list[str], resend_unknown: bool) -> None:
         assert self._journal is not None
@@ -164,18 +169,18 @@ class BulkRun:
 
     # --- what the workers do -----------------------------------------------------------
 
-    def take(self) -> tuple[int, _calls.Call[object, int]] | None:
+    def take(self) -> tuple[int, Call[SendSMSEnvelope, int]] | None:
         """The next chunk to send, now in flight; None when nothing more may start."""
         with self._lock:
-            if self._stopping:
+            rows = self._rows
+            while self._cursor < len(rows) and rows[self._cursor].state != "pending":
+                self._cursor += 1
+            if self._stopping or self._cursor == len(rows):
                 return None
-            index = next((i for i, r in enumerate(self._rows) if r.state == "pending"), None)
-            if index is None:
-                return None
-            row = self._rows[index]
+            index, row = self._cursor, rows[self._cursor]
             self._set(index, attrs.evolve(row, state="in_flight"))
         call = _calls.messages_send_checked(self._originator, list(row.recipients), self._message)
-        return index, call  # type: ignore[return-value]
+        return index, call
 
     def accepted(self, index: int, bulk_id: int) -> None:
         with self._lock:
@@ -189,7 +194,8 @@ class BulkRun:
                 len(recipients),
                 masked(recipients[0]),
             )
-            done = sum(len(r.recipients) for r in self._rows if r.state == "accepted")
+            self._accepted += len(recipients)
+            done = self._accepted
         if self._progress is not None:
             try:
                 self._progress(done, self._total)
@@ -395,8 +401,4 @@ class AsyncBulkSend(_Handle["AsyncEngine"]):
 def bulk_options(concurrency: int, max_rate: float | None) -> Gate:
     """Checks the campaign options and gives the run's shared gate."""
     _checks.positive_int("concurrency", concurrency)
-    if max_rate is not None and (
-        isinstance(max_rate, bool) or not isinstance(max_rate, int | float) or not max_rate > 0
-    ):
-        raise InvalidRequestError(f"max_rate must be a positive number, not {max_rate!r}")
-    return Gate(max_rate)
+    return Gate(None if max_rate is None else _checks.positive_number("max_rate", max_rate))

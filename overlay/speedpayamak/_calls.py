@@ -160,13 +160,6 @@ def messages_inbox(page_size: int) -> PageCall[InboxMessage]:
     return page
 
 
-def page(start_page: int) -> int:
-    """A 0-based page number to start a listing at."""
-    if isinstance(start_page, bool) or not isinstance(start_page, int) or start_page < 0:
-        raise InvalidRequestError(f"start_page must be a whole number >= 0, not {start_page!r}")
-    return start_page
-
-
 def patterns_create(
     pattern: str, description: str | None, is_shared: bool
 ) -> Call[CreatePatternEnvelope, Pattern]:

@@ -35,6 +35,22 @@ def positive_int(name: str, value: object) -> int:
     return value
 
 
+def whole_number(name: str, value: object) -> int:
+    """A whole number >= 0 (True and False are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequestError(f"{name} must be a whole number >= 0, not {_shown(value)}")
+    return value
+
+
+def positive_number(name: str, value: object, *, allow_zero: bool = False, unit: str = "") -> float:
+    """A finite number > 0 (or >= 0 with `allow_zero`), int or float."""
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    in_range = number is not None and (number >= 0 if allow_zero else number > 0)
+    if number is None or not in_range or number == float("inf"):
+        raise InvalidRequestError(f"{name} must be a positive number{unit}, not {_shown(value)}")
+    return float(number)
+
+
 def recipients(numbers: Iterable[str]) -> list[str]:
     """Every number normalized, duplicates removed, in order; never empty. The error names
     the first bad entry."""

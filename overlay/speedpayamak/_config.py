@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import attrs
 import httpx
 
+from . import _checks
 from .errors import InvalidRequestError
 
 DEFAULT_BASE_URL = "https://rest.ippanel.com"
@@ -48,8 +49,10 @@ def resolve(
         ),
         timeout=as_timeout(timeout),
         max_retries=as_max_retries(max_retries),
-        keepalive_expiry=_seconds("keepalive_expiry", keepalive_expiry, allow_zero=True),
-        max_response_size=_size(max_response_size),
+        keepalive_expiry=_checks.positive_number(
+            "keepalive_expiry", keepalive_expiry, allow_zero=True, unit=" of seconds"
+        ),
+        max_response_size=_checks.positive_int("max_response_size", max_response_size),
         default_headers=as_headers(default_headers),
     )
 
@@ -59,7 +62,7 @@ def as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
         return DEFAULT_TIMEOUT
     if isinstance(timeout, httpx.Timeout):
         return timeout
-    return httpx.Timeout(_seconds("timeout", timeout))
+    return httpx.Timeout(_checks.positive_number("timeout", timeout, unit=" of seconds"))
 
 
 def as_headers(
@@ -83,23 +86,7 @@ def as_headers(
 
 
 def as_max_retries(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidRequestError(f"max_retries must be a whole number >= 0, not {value!r}")
-    return value
-
-
-def _seconds(name: str, value: object, *, allow_zero: bool = False) -> float:
-    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    in_range = number is not None and (number >= 0 if allow_zero else number > 0)
-    if number is None or not in_range or number == float("inf"):
-        raise InvalidRequestError(f"{name} must be a positive number of seconds, not {value!r}")
-    return float(number)
-
-
-def _size(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidRequestError(f"max_response_size must be a positive integer, not {value!r}")
-    return value
+    return _checks.whole_number("max_retries", value)
 
 
 def _api_key(api_key: str | None) -> str:

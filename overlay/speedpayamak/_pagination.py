@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 from speedpayamak_api.models import PageMeta
 
+from . import _checks
 from .errors import UnexpectedResponseError
 
 if TYPE_CHECKING:
     from ._calls import Call
-    from ._engine import AsyncEngine, SyncEngine
+    from ._engine import AsyncEngine, SyncEngine  # noqa: F401 - named in base classes
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 
 @attrs.frozen
@@ -61,16 +63,20 @@ class _Walk:
         return not page.is_last and self.number < self._pages
 
 
-class Paginator(Generic[T]):
+class _Listing(Generic[E, T]):
+    """What both paginators hold: the engine, how to ask for a page, and the first page."""
+
+    def __init__(self, engine: E, page_call: PageCall[T], start_page: int = 0) -> None:
+        self._engine = engine
+        self._page_call = page_call
+        self._start = _checks.whole_number("start_page", start_page)
+
+
+class Paginator(_Listing["SyncEngine", T]):
     """Every item of every page, fetched lazily, one request per page.
 
     Iterate it for items, or call `pages()` for each page with its meta.
     """
-
-    def __init__(self, engine: SyncEngine, page_call: PageCall[T], start_page: int = 0) -> None:
-        self._engine = engine
-        self._page_call = page_call
-        self._start = start_page
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
@@ -86,13 +92,8 @@ class Paginator(Generic[T]):
                 return
 
 
-class AsyncPaginator(Generic[T]):
+class AsyncPaginator(_Listing["AsyncEngine", T]):
     """The async twin of Paginator: `async for item in ...`, or `async for page in .pages()`."""
-
-    def __init__(self, engine: AsyncEngine, page_call: PageCall[T], start_page: int = 0) -> None:
-        self._engine = engine
-        self._page_call = page_call
-        self._start = start_page
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()

@@ -101,12 +101,11 @@ class Messages:
     ) -> Paginator[Recipient]:
         """Every recipient of `bulk_id` with its delivery status, fetched page by page
         from `start_page` (0-based), so that a long walk can resume."""
-        call, start = _calls.messages_recipients(bulk_id, page_size), _calls.page(start_page)
-        return Paginator(self._engine, call, start)
+        return Paginator(self._engine, _calls.messages_recipients(bulk_id, page_size), start_page)
 
     def inbox(self, *, page_size: int = 100, start_page: int = 0) -> Paginator[InboxMessage]:
         """Every received message, fetched page by page from `start_page` (0-based)."""
-        return Paginator(self._engine, _calls.messages_inbox(page_size), _calls.page(start_page))
+        return Paginator(self._engine, _calls.messages_inbox(page_size), start_page)
 
 
 class Patterns:
@@ -195,14 +194,12 @@ class AsyncMessages:
         self, bulk_id: int, *, page_size: int = 100, start_page: int = 0
     ) -> AsyncPaginator[Recipient]:
         """Every recipient of `bulk_id` with its status: `async for r in ...`."""
-        call, start = _calls.messages_recipients(bulk_id, page_size), _calls.page(start_page)
-        return AsyncPaginator(self._engine, call, start)
+        call = _calls.messages_recipients(bulk_id, page_size)
+        return AsyncPaginator(self._engine, call, start_page)
 
     def inbox(self, *, page_size: int = 100, start_page: int = 0) -> AsyncPaginator[InboxMessage]:
         """Every received message: `async for m in ...`."""
-        return AsyncPaginator(
-            self._engine, _calls.messages_inbox(page_size), _calls.page(start_page)
-        )
+        return AsyncPaginator(self._engine, _calls.messages_inbox(page_size), start_page)
 
 
 class AsyncPatterns:
