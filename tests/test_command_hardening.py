@@ -137,6 +137,10 @@ def test_pattern_send_refuses_repeated_options(sandbox: Sandbox, flags: list[str
 def test_errors_name_flags_not_python_arguments() -> None:
     chunk = run("send", "--from", LINE, "--to", "09120000001", "--chunk-size", "0", "hi")
     assert "--chunk-size" in one_line_error(chunk)
+    for flag, value in (("--concurrency", "0"), ("--rate", "-1")):
+        refused = run("send", "--from", LINE, "--to", "09120000001", flag, value, "hi")
+        assert refused.returncode == 2
+        assert f"{flag} must be" in one_line_error(refused)
     no_key = run("credit", key=None)
     assert "--api-key-file" in one_line_error(no_key)
     assert "api_key=" not in no_key.stderr.decode()

@@ -138,20 +138,22 @@ def send(session: Session) -> Shown:
     except BulkSendError as error:
         bar.finish()
         if signals.received:
-            session.show(_bulk_report(error.result, sizing), to_stderr=True)
-            status = EXIT_OUTCOME_UNKNOWN if error.result.unknown else EXIT_INTERRUPTED
-            raise Failed(status, "interrupted; the ledger above says what was sent") from None
+            raise _interrupted(session, error.result, sizing) from None
         session.show(_bulk_report(error.result, sizing))
         raise
     except KeyboardInterrupt:
         # A second Ctrl-C or SIGTERM: the chunks in flight were abandoned, as `unknown`.
         bar.finish()
-        ledger = handle.result
-        session.show(_bulk_report(ledger, sizing), to_stderr=True)
-        status = EXIT_OUTCOME_UNKNOWN if ledger.unknown else EXIT_INTERRUPTED
-        raise Failed(status, "interrupted; the ledger above says what was sent") from None
+        raise _interrupted(session, handle.result, sizing) from None
     bar.finish()
     return _bulk_report(result, sizing)
+
+
+def _interrupted(session: Session, ledger: BulkResult, sizing: dict[str, Any]) -> Failed:
+    """Say what went out before leaving; exit 7 when a chunk may have gone out."""
+    session.show(_bulk_report(ledger, sizing), to_stderr=True)
+    status = EXIT_OUTCOME_UNKNOWN if ledger.unknown else EXIT_INTERRUPTED
+    return Failed(status, "interrupted; the ledger above says what was sent")
 
 
 class _GracefulStop:

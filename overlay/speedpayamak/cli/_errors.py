@@ -18,6 +18,8 @@ _FLAGS = [
     ("pass api_key=... or set", "pass --api-key-file PATH or set"),
     (" Use https, or pass allow_insecure_http=True.", " Use https."),
     ("chunk_size", "--chunk-size"),
+    ("concurrency must", "--concurrency must"),
+    ("max_rate", "--rate"),
     ("page_size", "--page-size"),
     ("base_url", "--base-url"),
     ("timeout must", "--timeout must"),
