@@ -150,6 +150,48 @@ def test_an_answer_past_the_size_cap_is_refused_while_streaming(
     assert peak < 64 * 2**20, peak
 
 
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        ("gzip", zlib.compress(CREDIT.encode(), wbits=zlib.MAX_WBITS | 16)),
+        ("deflate", zlib.compress(CREDIT.encode())),
+        ("deflate", zlib.compress(CREDIT.encode(), wbits=-zlib.MAX_WBITS)),  # raw, as some send
+        ("identity", CREDIT.encode()),
+    ],
+    ids=["gzip", "deflate", "raw-deflate", "identity"],
+)
+def test_encoded_answers_are_decoded_by_the_sdk(mode: Mode, encoding: str, body: bytes) -> None:
+    with serve(
+        lambda conn, request: conn.sendall(answer(200, body, (("Content-Encoding", encoding),)))
+    ) as url:
+        driver = driver_for(mode, url, max_retries=0)
+        assert driver.call(credit) == 5.0
+        driver.close()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [("br", b"\x0b\x02\x80hello\x03"), ("gzip", b"\x1f\x8b not really gzip"), ("gzip, br", b"x")],
+    ids=["unsupported", "corrupt", "stacked"],
+)
+def test_an_answer_that_cannot_be_decoded_is_an_unexpected_response(
+    mode: Mode, encoding: str, body: bytes
+) -> None:
+    requests: list[bytes] = []
+
+    def handler(conn: socket.socket, request: bytes) -> None:
+        requests.append(request)
+        conn.sendall(answer(200, body, (("Content-Encoding", encoding),)))
+
+    with serve(handler) as url:
+        driver = driver_for(mode, url, max_retries=2)
+        with pytest.raises(UnexpectedResponseError, match="may have been sent") as caught:
+            driver.call(send)
+        driver.close()
+    assert caught.value.status_code == 200
+    assert len(requests) == 1  # a send whose answer could not be read is never repeated
+
+
 def test_the_size_cap_is_a_client_option(mode: Mode) -> None:
     with serve(lambda conn, request: conn.sendall(answer(200, CREDIT.encode()))) as base_url:
         driver = driver_for(mode, base_url, max_response_size=20, max_retries=0)
@@ -443,6 +485,29 @@ def test_proxies_from_the_environment_are_honoured(
         assert driver.call(credit) == 5.0
         driver.close()
     assert forwarded == [b"GET http://api.invalid/v1/credit HTTP/1.1"]
+
+
+def test_no_proxy_from_the_environment_is_honoured(
+    mode: Mode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forwarded: list[bytes] = []
+
+    def proxy(conn: socket.socket, request: bytes) -> None:
+        forwarded.append(request)
+        conn.sendall(answer(502, b""))
+
+    with (
+        serve(proxy) as proxy_url,
+        serve(lambda conn, request: conn.sendall(answer(200, CREDIT.encode()))) as direct,
+    ):
+        for name in ("HTTPS_PROXY", "ALL_PROXY", "https_proxy", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        driver = driver_for(mode, direct)
+        assert driver.call(credit) == 5.0
+        driver.close()
+    assert forwarded == []
 
 
 # --- C12: a caller's client keeps its default headers ------------------------------------
