@@ -37,11 +37,6 @@ def leave(token: Token[float | None]) -> None:
     _deadline.reset(token)
 
 
-def check() -> None:
-    """Raise DeadlinePassed if the current attempt's deadline has passed."""
-    _bounded(None, connected=True)
-
-
 def _bounded(timeout: float | None, *, connected: bool) -> float | None:
     end = _deadline.get()
     if end is None:
