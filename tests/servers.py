@@ -4,9 +4,12 @@ handed to a function that reads the request and writes whatever the test needs."
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 Handler = Callable[[socket.socket, bytes], None]
 
@@ -83,3 +86,22 @@ def answer(status: int, body: bytes, headers: tuple[tuple[str, str], ...] = ()) 
     if not any(k.lower() == "content-type" for k, _ in headers):
         lines.append("Content-Type: application/json")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@contextmanager
+def sandbox_command(*flags: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`speedpayamak sandbox --port 0 FLAGS` as a process; yields its base URL and the
+    process, which is killed at the end if it still runs."""
+    command = str(Path(sys.executable).parent / "speedpayamak")
+    process = subprocess.Popen(
+        [command, "sandbox", "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        yield process.stdout.readline().strip(), process
+    finally:
+        process.kill()
+        process.communicate()

@@ -24,12 +24,14 @@ from speedpayamak import (
     BulkSendError,
     InvalidRequestError,
     Journal,
+    RateLimitError,
     SpeedPayamak,
 )
 from speedpayamak._throttle import Gate
 from speedpayamak.testing import Fault, Sandbox
 
 from tests.conftest import KEY, LINE, Driver, Mode, open_driver
+from tests.servers import sandbox_command
 
 COMMAND = str(Path(sys.executable).parent / "speedpayamak")
 
@@ -134,41 +136,22 @@ def test_a_rate_limited_sandbox_gets_every_recipient_once() -> None:
 
 
 def test_the_sandbox_command_takes_rate_limit_and_latency() -> None:
-    process = subprocess.Popen(
-        [
-            COMMAND,
-            "sandbox",
-            "--port",
-            "0",
-            "--api-key",
-            KEY,
-            "--rate-limit",
-            "5",
-            "--latency",
-            "0.05",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        base_url = process.stdout.readline().strip()
-        with SpeedPayamak(KEY, base_url=base_url, max_retries=0) as client:
-            started = time.monotonic()
-            client.credit()
-            assert time.monotonic() - started >= 0.05
-            statuses = []
-            for _ in range(8):
-                try:
-                    client.credit()
-                    statuses.append(200)
-                except Exception as error:
-                    statuses.append(getattr(error, "status_code", 0))
-        assert 429 in statuses
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=10)
+    flags = ["--api-key", KEY, "--rate-limit", "5", "--latency", "0.05"]
+    with (
+        sandbox_command(*flags) as (base_url, _),
+        SpeedPayamak(KEY, base_url=base_url, max_retries=0) as client,
+    ):
+        started = time.monotonic()
+        client.credit()
+        assert time.monotonic() - started >= 0.05
+        statuses = []
+        for _ in range(8):
+            try:
+                client.credit()
+                statuses.append(200)
+            except RateLimitError as error:
+                statuses.append(error.status_code)
+    assert 429 in statuses
 
 
 def test_a_gate_spaces_requests_and_pauses_everyone() -> None:

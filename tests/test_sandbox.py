@@ -11,12 +11,13 @@ import sys
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from speedpayamak.testing import Fault, Sandbox
+
+from tests.servers import sandbox_command
 
 KEY = "sandbox-test-key"
 LINE = "+9850002"
@@ -536,27 +537,8 @@ def test_concurrent_sends_are_exact(small: Sandbox) -> None:
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_sandbox_command_serves_and_stops_cleanly(stop: signal.Signals) -> None:
-    command = Path(sys.executable).parent / "speedpayamak"
-    process = subprocess.Popen(
-        [
-            str(command),
-            "sandbox",
-            "--port",
-            "0",
-            "--api-key",
-            "cli-key",
-            "--credit",
-            "42",
-            "--line",
-            "3000505",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        base_url = process.stdout.readline().strip()
+    flags = ["--api-key", "cli-key", "--credit", "42", "--line", "3000505"]
+    with sandbox_command(*flags) as (base_url, process):
         assert base_url.startswith("http://127.0.0.1:")
         headers = {"Authorization": "AccessKey cli-key"}
         with httpx.Client(base_url=base_url, headers=headers) as http:
@@ -566,9 +548,6 @@ def test_sandbox_command_serves_and_stops_cleanly(stop: signal.Signals) -> None:
         process.send_signal(stop)
         assert process.wait(timeout=10) == 0
         assert "Traceback" not in process.communicate()[1]
-    finally:
-        process.kill()
-        process.communicate()
 
 
 def test_sandbox_imports_neither_the_generated_client_nor_the_core() -> None:
