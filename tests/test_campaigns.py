@@ -27,7 +27,6 @@ from speedpayamak import (
     RateLimitError,
     SpeedPayamak,
 )
-from speedpayamak._throttle import Gate
 from speedpayamak.testing import Fault, Sandbox
 
 from tests.conftest import KEY, LINE, Driver, Mode, open_driver
@@ -152,16 +151,6 @@ def test_the_sandbox_command_takes_rate_limit_and_latency() -> None:
             except RateLimitError as error:
                 statuses.append(error.status_code)
     assert 429 in statuses
-
-
-def test_a_gate_spaces_requests_and_pauses_everyone() -> None:
-    gate = Gate(max_rate=10)
-    waits = [gate.wait_before_request() for _ in range(4)]
-    assert waits[0] == pytest.approx(0, abs=0.01)
-    assert waits[3] == pytest.approx(0.3, abs=0.02)
-    free = Gate()
-    free.pause(2)
-    assert free.wait_before_request() == pytest.approx(2, abs=0.05)
 
 
 # --- the journal -------------------------------------------------------------------------

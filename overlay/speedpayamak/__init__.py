@@ -26,12 +26,13 @@ if TYPE_CHECKING:
     from speedpayamak_api.models import Recipient as Recipient
     from speedpayamak_api.models import User as User
 
-    from ._bulk import AcceptedChunk as AcceptedChunk
-    from ._bulk import AsyncBulkSend as AsyncBulkSend
-    from ._bulk import BulkResult as BulkResult
-    from ._bulk import BulkSend as BulkSend
-    from ._bulk import FailedChunk as FailedChunk
-    from ._bulk import Journal as Journal
+    from ._campaigns import AcceptedChunk as AcceptedChunk
+    from ._campaigns import AsyncBulkSend as AsyncBulkSend
+    from ._campaigns import BulkResult as BulkResult
+    from ._campaigns import BulkSend as BulkSend
+    from ._campaigns import CampaignWorker as CampaignWorker
+    from ._campaigns import FailedChunk as FailedChunk
+    from ._campaigns import Journal as Journal
     from ._client import AsyncSpeedPayamak as AsyncSpeedPayamak
     from ._client import SpeedPayamak as SpeedPayamak
     from ._envelope import unwrap as unwrap
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from .errors import ErrorCode as ErrorCode
     from .errors import InsufficientCreditError as InsufficientCreditError
     from .errors import InvalidRequestError as InvalidRequestError
+    from .errors import JournalError as JournalError
     from .errors import NotFoundError as NotFoundError
     from .errors import OutcomeUnknownError as OutcomeUnknownError
     from .errors import PermissionDeniedError as PermissionDeniedError
@@ -64,12 +66,13 @@ _WHERE: dict[str, str] = {
     "unwrap": "._envelope",
     "segments": "._segments",
     "Segments": "._segments",
-    "AcceptedChunk": "._bulk",
-    "BulkSend": "._bulk",
-    "AsyncBulkSend": "._bulk",
-    "BulkResult": "._bulk",
-    "FailedChunk": "._bulk",
-    "Journal": "._bulk",
+    "AcceptedChunk": "._campaigns",
+    "BulkSend": "._campaigns",
+    "CampaignWorker": "._campaigns",
+    "AsyncBulkSend": "._campaigns",
+    "BulkResult": "._campaigns",
+    "FailedChunk": "._campaigns",
+    "Journal": "._campaigns",
     "Page": "._pagination",
     "Paginator": "._pagination",
     "AsyncPaginator": "._pagination",
@@ -87,6 +90,7 @@ _WHERE: dict[str, str] = {
             "ErrorCode",
             "InsufficientCreditError",
             "InvalidRequestError",
+            "JournalError",
             "NotFoundError",
             "OutcomeUnknownError",
             "PermissionDeniedError",

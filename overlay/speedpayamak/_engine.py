@@ -7,7 +7,7 @@ itself. The two engines differ only in how they call and how they wait."""
 from __future__ import annotations
 
 import time
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import attrs
 import httpx
@@ -18,17 +18,26 @@ from ._envelope import read_envelope
 from ._http import AsyncHTTP, SyncHTTP
 from ._logging import log
 from ._retry import RetryPolicy
-from ._throttle import Gate
 from .errors import APIConnectionError, APIError, RateLimitError, SpeedPayamakError
 
 E = TypeVar("E")
 R = TypeVar("R")
 
 
+class Pace(Protocol):
+    """What a campaign's chunk asks before each attempt: how long to hold back (the
+    campaign's rate and 429 pause), a pause to share after a 429, and a last word just
+    before the request is written (which may refuse it by raising)."""
+
+    def wait_before_request(self) -> float: ...
+    def pause(self, seconds: float) -> None: ...
+    def writing(self) -> None: ...
+
+
 class _Attempts:
     """The retry loop's state and decisions, shared by the sync and async engines."""
 
-    def __init__(self, policy: RetryPolicy, call: Call[E, R], gate: Gate | None) -> None:
+    def __init__(self, policy: RetryPolicy, call: Call[E, R], gate: Pace | None) -> None:
         self._policy = policy
         self._call = call
         self._gate = gate
@@ -38,6 +47,10 @@ class _Attempts:
     def wait(self) -> float:
         """Seconds to hold back before the next attempt (a campaign's rate and pauses)."""
         return 0.0 if self._gate is None else self._gate.wait_before_request()
+
+    def writing(self) -> None:
+        if self._gate is not None:
+            self._gate.writing()
 
     def delay_or_raise(self, error: SpeedPayamakError) -> float:
         """Seconds to wait before trying again; raises `error` when it is final."""
@@ -76,11 +89,12 @@ class SyncEngine:
     timeout: httpx.Timeout
     headers: tuple[tuple[str, str], ...] = ()
 
-    def run(self, call: Call[E, R], gate: Gate | None = None) -> R:
+    def run(self, call: Call[E, R], gate: Pace | None = None) -> R:
         attempts = _Attempts(self.policy, call, gate)
         while True:
             if wait := attempts.wait():
                 time.sleep(wait)
+            attempts.writing()
             try:
                 envelope = read_envelope(
                     call, self.http.exchange(call, self.timeout, self.headers), self.raw
@@ -100,13 +114,14 @@ class AsyncEngine:
     timeout: httpx.Timeout
     headers: tuple[tuple[str, str], ...] = ()
 
-    async def run(self, call: Call[E, R], gate: Gate | None = None) -> R:
+    async def run(self, call: Call[E, R], gate: Pace | None = None) -> R:
         import asyncio  # here, so that sync-only services never import it
 
         attempts = _Attempts(self.policy, call, gate)
         while True:
             if wait := attempts.wait():
                 await asyncio.sleep(wait)
+            attempts.writing()
             try:
                 answer = await self.http.exchange(call, self.timeout, self.headers)
                 envelope = read_envelope(call, answer, self.raw)

@@ -6,9 +6,9 @@ they do is in `_calls` and the engine, which they share.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
 
@@ -18,7 +18,16 @@ from ._pagination import AsyncPaginator, Paginator
 
 # Campaigns load on first use: a client that never sends in bulk never imports sqlite3.
 if TYPE_CHECKING:
-    from ._bulk import AsyncBulkSend, BulkResult, BulkSend, Progress
+    from ._campaigns import AsyncBulkSend, BulkResult, BulkSend
+    from ._campaigns._run import BulkRun, Progress
+
+
+def _start(engine: SyncEngine | AsyncEngine, **options: Any) -> BulkRun:
+    """Open a bulk send's campaign, with the lease this engine's timeouts call for."""
+    from ._campaigns._run import start
+
+    timeout = engine.timeout
+    return start(engine.policy, timeout.connect, timeout.read, **options)
 
 
 class Messages:
@@ -42,18 +51,29 @@ class Messages:
         chunk_size: int = 100,
         concurrency: int = 1,
         max_rate: float | None = None,
-        journal: str | Path | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        campaign: str | None = None,
+        lease: float | None = None,
         resend_unknown: bool = False,
         progress: Progress | None = None,
     ) -> BulkResult:
         """Send to many recipients in chunks of at most `chunk_size`, never resending one.
 
         Recipients are normalized and de-duplicated. At most `concurrency` chunks are in
-        flight (threads sharing this client), at most `max_rate` requests a second, and a
-        429 pauses every worker. When a chunk fails no new chunk starts, and it raises
-        BulkSendError, whose `result` says where every recipient ended up. With `journal`
-        (a file path) the campaign is recorded in SQLite and the same call resumes it;
-        `unknown` chunks are re-sent only with `resend_unknown=True`.
+        flight (threads sharing this client). When a chunk fails no new chunk starts, and
+        it raises BulkSendError, whose `result` says where every recipient ended up.
+
+        With `journal` (an SQLite file, or a `postgresql://` URL with `campaign` naming
+        the campaign in that database) the campaign lives in a store that any number of
+        runs share, in threads, processes or hosts: each chunk is claimed by one run and
+        is in flight, with that run's id, before its request is written. The same call
+        joins a running campaign or resumes a finished one, and returns the campaign's
+        result. `max_rate` (requests a second) and the pause after a 429 hold for the
+        whole campaign, every run together. Each run renews a lease of `lease` seconds
+        (by default the longest a chunk's request can take, plus 15 s); when a run's
+        lease lapses, its chunks in flight become `unknown`. `unknown` chunks are re-sent
+        only with `resend_unknown=True`.
+
         `progress(sent, total)` is called after each accepted chunk; if it raises, the
         run stops with BulkSendError. Shorthand for `bulk(...).send()`.
         """
@@ -65,6 +85,8 @@ class Messages:
             concurrency=concurrency,
             max_rate=max_rate,
             journal=journal,
+            campaign=campaign,
+            lease=lease,
             resend_unknown=resend_unknown,
             progress=progress,
         ).send()
@@ -78,19 +100,31 @@ class Messages:
         chunk_size: int = 100,
         concurrency: int = 1,
         max_rate: float | None = None,
-        journal: str | Path | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        campaign: str | None = None,
+        lease: float | None = None,
         resend_unknown: bool = False,
         progress: Progress | None = None,
     ) -> BulkSend:
         """A bulk send to run with `.send()`, whose `.result` is exact at any moment (read
         it after Ctrl-C to know what went out); see send_bulk."""
-        from ._bulk import BulkRun, BulkSend, bulk_options
+        from ._campaigns import BulkSend
 
-        gate = bulk_options(concurrency, max_rate)
-        run = BulkRun(
-            originator, recipients, message, chunk_size, progress, journal, resend_unknown
+        run = _start(
+            self._engine,
+            originator=originator,
+            recipients=recipients,
+            message=message,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            max_rate=max_rate,
+            journal=journal,
+            campaign=campaign,
+            lease=lease,
+            resend_unknown=resend_unknown,
+            progress=progress,
         )
-        return BulkSend(self._engine, run, concurrency, gate)
+        return BulkSend(self._engine, run, concurrency)
 
     def get(self, bulk_id: int) -> Message:
         """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""
@@ -146,7 +180,9 @@ class AsyncMessages:
         chunk_size: int = 100,
         concurrency: int = 1,
         max_rate: float | None = None,
-        journal: str | Path | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        campaign: str | None = None,
+        lease: float | None = None,
         resend_unknown: bool = False,
         progress: Progress | None = None,
     ) -> BulkResult:
@@ -159,6 +195,8 @@ class AsyncMessages:
             concurrency=concurrency,
             max_rate=max_rate,
             journal=journal,
+            campaign=campaign,
+            lease=lease,
             resend_unknown=resend_unknown,
             progress=progress,
         ).send()
@@ -172,19 +210,31 @@ class AsyncMessages:
         chunk_size: int = 100,
         concurrency: int = 1,
         max_rate: float | None = None,
-        journal: str | Path | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        campaign: str | None = None,
+        lease: float | None = None,
         resend_unknown: bool = False,
         progress: Progress | None = None,
     ) -> AsyncBulkSend:
         """A bulk send to run with `await .send()`; see Messages.bulk. A cancelled run lets
         CancelledError through and leaves `.result` exact."""
-        from ._bulk import AsyncBulkSend, BulkRun, bulk_options
+        from ._campaigns import AsyncBulkSend
 
-        gate = bulk_options(concurrency, max_rate)
-        run = BulkRun(
-            originator, recipients, message, chunk_size, progress, journal, resend_unknown
+        run = _start(
+            self._engine,
+            originator=originator,
+            recipients=recipients,
+            message=message,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            max_rate=max_rate,
+            journal=journal,
+            campaign=campaign,
+            lease=lease,
+            resend_unknown=resend_unknown,
+            progress=progress,
         )
-        return AsyncBulkSend(self._engine, run, concurrency, gate)
+        return AsyncBulkSend(self._engine, run, concurrency)
 
     async def get(self, bulk_id: int) -> Message:
         """The message sent as `bulk_id`: text, counts, cost, parts, timestamps."""

@@ -13,7 +13,9 @@ SpeedPayamakError
 ├── APIConnectionError                        no answer was read
 │   ├── APITimeoutError                       ... because a timeout passed
 │   └── OutcomeUnknownError                   a send may have reached the server
-└── UnexpectedResponseError                   an answer that is not the API's envelope
+├── UnexpectedResponseError                   an answer that is not the API's envelope
+├── BulkSendError                             a bulk send ended with recipients not accepted
+└── JournalError                              a campaign's store failed, or is not a journal
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from ._bulk import BulkResult
+    from ._campaigns import BulkResult
 
 
 class ErrorCode(enum.StrEnum):
@@ -228,6 +230,8 @@ class BulkSendError(SpeedPayamakError):
     def __init__(self, result: BulkResult) -> None:
         self.result = result
         parts = [f"{len(result.accepted)} chunk(s) accepted"]
+        if result.stopped:
+            parts.insert(0, "stopped on request")
         if result.failed:
             first = result.failed[0].error
             verdict = "refused" if isinstance(first, APIError) else "not sent"
@@ -237,3 +241,18 @@ class BulkSendError(SpeedPayamakError):
         if result.not_sent:
             parts.append(f"{len(result.not_sent)} recipient(s) not sent")
         super().__init__("bulk send incomplete: " + "; ".join(parts))
+
+
+class JournalError(SpeedPayamakError):
+    """A campaign's store could not be used: a full disk, a corrupt or foreign file, a
+    read-only file, a lost database connection, a row that does not decode.
+
+    Raised before a run starts (nothing was sent), or as the `__cause__` of the
+    BulkSendError that ends a run: no chunk starts after it, and every outcome the run
+    learned, a bulk id whose record could not be written included, is in that error's
+    `result`. `where` names the store (a path, or a URL without its password).
+    """
+
+    def __init__(self, message: str, *, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where

@@ -10,6 +10,8 @@ Exit statuses:
     5  the credit is not enough
     6  the API could not be reached (connection failure or timeout)
     7  outcome unknown: a send may have gone out, but no answer was read
+    8  a campaign's journal could not be used (full disk, damaged or foreign file,
+       lost database connection); what was learned is printed
 """
 
 from __future__ import annotations

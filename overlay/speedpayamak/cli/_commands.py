@@ -5,10 +5,19 @@ from __future__ import annotations
 import argparse
 import itertools
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC
 from typing import Any
 
-from speedpayamak import BulkResult, BulkSendError, InvalidRequestError, Journal, Page, segments
+from speedpayamak import (
+    BulkResult,
+    BulkSendError,
+    CampaignWorker,
+    InvalidRequestError,
+    Journal,
+    Page,
+    segments,
+)
 
 from . import _input
 from ._errors import EXIT_INTERRUPTED, EXIT_OUTCOME_UNKNOWN, Failed
@@ -40,8 +49,17 @@ def register(commands: Any, shared: argparse.ArgumentParser) -> None:
     )
     send_parser.add_argument(
         "--journal",
-        metavar="FILE",
-        help="record the campaign in FILE (SQLite); run the same command again to resume",
+        metavar="FILE_OR_URL",
+        help="record the campaign in an SQLite FILE or a postgresql:// URL; the same "
+        "command run again, or at the same time elsewhere, joins or resumes it",
+    )
+    _campaign_option(send_parser)
+    send_parser.add_argument(
+        "--lease",
+        type=float,
+        metavar="SECONDS",
+        help="how long a run silent in the journal is still taken for alive (default: the "
+        "longest a chunk's request can take, plus 15 s)",
     )
     send_parser.add_argument(
         "--resend-unknown",
@@ -54,7 +72,8 @@ def register(commands: Any, shared: argparse.ArgumentParser) -> None:
     campaign_parser = add(
         commands, shared, "campaign", campaign, "show a campaign's ledger from its journal"
     )
-    campaign_parser.add_argument("journal", metavar="FILE")
+    campaign_parser.add_argument("journal", metavar="FILE_OR_URL")
+    _campaign_option(campaign_parser)
 
     message_parser = add(commands, shared, "message", message, "show a sent message")
     message_parser.add_argument("bulk_id", type=int)
@@ -82,6 +101,14 @@ def register(commands: Any, shared: argparse.ArgumentParser) -> None:
     )
     send_one.add_argument(
         "--var", action="append", default=[], metavar="NAME=VALUE", help="a value (repeat)"
+    )
+
+
+def _campaign_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--campaign",
+        metavar="NAME",
+        help="the campaign's name in the journal (required with a postgresql:// URL)",
     )
 
 
@@ -128,6 +155,8 @@ def send(session: Session) -> Shown:
         concurrency=args.concurrency,
         max_rate=args.rate,
         journal=args.journal,
+        campaign=args.campaign,
+        lease=args.lease,
         resend_unknown=args.resend_unknown,
         progress=bar.update,
     )
@@ -183,11 +212,21 @@ _STOPPING = (signal.SIGINT, signal.SIGTERM)
 
 
 def campaign(session: Session) -> Shown:
-    return _bulk_report(Journal(session.args.journal).result, None)
+    journal = Journal(session.args.journal, session.args.campaign)
+    return _bulk_report(journal.result, None, journal.workers)
 
 
-def _bulk_report(result: BulkResult, sizing: dict[str, Any] | None) -> Shown:
-    """A bulk send's ledger: counts per state, bulk ids, and who failed or is unknown, why."""
+def _when(seconds: float) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+def _bulk_report(
+    result: BulkResult, sizing: dict[str, Any] | None, workers: Sequence[CampaignWorker] = ()
+) -> Shown:
+    """A bulk send's ledger: counts per state, bulk ids, who failed or is unknown and
+    why, and (for a journal) the runs that took part."""
     document: dict[str, Any] = {
         "counts": {
             "accepted": len(result.accepted_recipients),
@@ -220,6 +259,19 @@ def _bulk_report(result: BulkResult, sizing: dict[str, Any] | None) -> Shown:
         lines.append(f"not sent ({chunk.error}): {_input.shortened(chunk.recipients)}")
     if result.not_sent:
         lines.append(f"never attempted: {_input.shortened(result.not_sent)}")
+    if workers:
+        document["workers"] = [
+            {
+                "id": w.id,
+                "host": w.host,
+                "pid": w.pid,
+                "heartbeat": _when(w.heartbeat),
+                "state": w.state,
+            }
+            for w in workers
+        ]
+        listed = [(w.host, w.pid, _when(w.heartbeat), w.state) for w in workers]
+        lines.append(table(["HOST", "PID", "LAST HEARTBEAT", "STATE"], listed))
     return Shown(document, "\n".join(lines))
 
 

@@ -11,6 +11,7 @@ EXIT_VALIDATION = 4
 EXIT_CREDIT = 5
 EXIT_CONNECTION = 6
 EXIT_OUTCOME_UNKNOWN = 7
+EXIT_JOURNAL = 8
 EXIT_INTERRUPTED = 130
 
 # The SDK's words for its arguments, and the command's for the same thing.
@@ -20,6 +21,9 @@ _FLAGS = [
     ("chunk_size", "--chunk-size"),
     ("concurrency must", "--concurrency must"),
     ("max_rate", "--rate"),
+    ("lease must", "--lease must"),
+    ("campaign= is required", "--campaign is required"),
+    ("campaign must", "--campaign must"),
     ("page_size", "--page-size"),
     ("base_url", "--base-url"),
     ("timeout must", "--timeout must"),
@@ -50,6 +54,7 @@ def exit_status(error: BaseException) -> int:
         return exit_status(error.__cause__) if error.__cause__ else EXIT_API_ERROR
     table: list[tuple[type[BaseException], int]] = [
         (errors.InvalidRequestError, EXIT_USAGE),
+        (errors.JournalError, EXIT_JOURNAL),
         (errors.AuthenticationError, EXIT_AUTHENTICATION),
         (errors.ValidationError, EXIT_VALIDATION),
         (errors.InsufficientCreditError, EXIT_CREDIT),

@@ -41,6 +41,7 @@ class LoggedRequest:
     body: bytes
     status: int | None
     fault: str | None
+    received_at: float = 0.0  # time.monotonic() when it arrived, to measure a client's pace
 
 
 @attrs.frozen

@@ -57,6 +57,7 @@ class Router(Operations):
                     body,
                     None if reply.drop else reply.status,
                     None if fault is None else fault.kind,
+                    time.monotonic(),
                 )
             )
         return reply

@@ -1,0 +1,78 @@
+"""The embedded store: one SQLite file (or memory, for a run without a journal).
+
+Workers on one host cooperate through it: each claim is a `BEGIN IMMEDIATE`
+transaction, which SQLite serializes with a lock on the file. That lock is only as good
+as the filesystem's: on a network filesystem (NFS, SMB) it is not reliable, so share a
+campaign between hosts through PostgreSQL instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from speedpayamak.errors import JournalError
+
+
+class SQLite:
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    now = "((julianday('now') - 2440587.5) * 86400.0)"
+    greatest = "max"
+    skip_locked = ""
+    begin = "BEGIN IMMEDIATE"
+    shared = True
+
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.where = "memory" if path is None else str(path)
+
+    def connect(self) -> Any:
+        if self.path is None:
+            return sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        if self.read_only:
+            return self._read_only()
+        try:  # owner-only from the first byte: a journal holds numbers and texts
+            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise JournalError(
+                f"cannot create the journal {self.path}: {exc}", where=self.where
+            ) from None
+        db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # durable when a process dies
+        return db
+
+    def _read_only(self) -> Any:
+        """A reader that writes nothing, also on a read-only mount (where SQLite cannot
+        make the WAL's shared-memory file, the file is read as it stands)."""
+        uri = "file:" + quote(str(self.path.resolve() if self.path else ""))
+        for flags in ("?mode=ro", "?mode=ro&immutable=1"):
+            db = sqlite3.connect(
+                uri + flags, uri=True, check_same_thread=False, isolation_level=None
+            )
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                db.close()
+                continue
+            return db
+        raise JournalError(f"cannot read the journal {self.path}", where=self.where)
+
+    @staticmethod
+    def sql(text: str) -> str:
+        return text
+
+    def prepare(self, run: Any) -> None:
+        tables = {row[0] for row in run("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "speedpayamak_meta" not in tables:
+            raise JournalError(
+                f"{self.path} is an SQLite file of another application (tables: "
+                f"{', '.join(sorted(tables)[:5])}); it was not changed. Give a new file",
+                where=self.where,
+            )
