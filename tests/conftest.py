@@ -7,6 +7,8 @@ exceptions it wraps `pytest.raises` for the test's duration, keeping what each o
 caught; a test needs nothing extra to be checked.
 
 `sleeps` records the SDK's backoff waits (sync and async) instead of sleeping them.
+`postgres` is a real PostgreSQL server for the session; `store` gives each campaign test
+a journal in SQLite and in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import logging
 import sys
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import attrs
 import pytest
 from speedpayamak import (
     AsyncSpeedPayamak,
@@ -33,6 +38,8 @@ from speedpayamak import (
     User,
 )
 from speedpayamak.testing import Sandbox
+
+from tests.postgres import PostgresServer
 
 # A canary: it must never show in any output, log record, exception or repr.
 KEY = "canary-key-Zq9xW2"
@@ -299,3 +306,37 @@ def wire(request: pytest.FixtureRequest) -> Wire:
 def driver(sandbox: Sandbox, mode: Mode, wire: Wire) -> Iterator[Driver]:
     with open_driver(sandbox, mode, wire, max_retries=0) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@attrs.frozen
+class Store:
+    """Where a test's campaign lives: `journal=` and `campaign=` for send_bulk."""
+
+    kind: str
+    journal: str
+    campaign: str | None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return {"journal": self.journal, "campaign": self.campaign}
+
+    def cli(self) -> list[str]:
+        named = [] if self.campaign is None else ["--campaign", self.campaign]
+        return ["--journal", self.journal, *named]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    if request.param == "sqlite":
+        return Store("sqlite", str(tmp_path / "campaign.db"), None)
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return Store("postgres", server.url, f"campaign-{uuid.uuid4().hex[:12]}")

@@ -206,18 +206,20 @@ class Store:
         """Create the campaign or join it; register `worker`; return the chunks' rows."""
         now = self.dialect.now
         with self._transaction() as run:
+            # Workers starting together: one creates it, the others wait for its commit.
+            created = run(
+                f"INSERT INTO speedpayamak_campaigns VALUES (?, ?, ?, ?, {now}, 0, 0) "
+                "ON CONFLICT (name) DO NOTHING RETURNING name",
+                self.campaign,
+                plan.digest,
+                plan.originator,
+                plan.message,
+            ).fetchone()
             head = run(
                 "SELECT digest, originator, message FROM speedpayamak_campaigns WHERE name = ?",
                 self.campaign,
             ).fetchone()
-            if head is None:
-                run(
-                    f"INSERT INTO speedpayamak_campaigns VALUES (?, ?, ?, ?, {now}, 0, 0)",
-                    self.campaign,
-                    plan.digest,
-                    plan.originator,
-                    plan.message,
-                )
+            if created is not None:
                 run.many(
                     "INSERT INTO speedpayamak_chunks VALUES (?, ?, ?, 'pending', NULL, NULL, NULL)",
                     [(self.campaign, i, json.dumps(chunk)) for i, chunk in enumerate(plan.chunks)],
