@@ -29,7 +29,7 @@ from speedpayamak import (
 )
 from speedpayamak.testing import Fault, Sandbox
 
-from tests.conftest import KEY, LINE, Driver, Mode, open_driver
+from tests.conftest import KEY, LINE, Driver, Mode, Store, open_driver
 from tests.servers import sandbox_command
 
 COMMAND = str(Path(sys.executable).parent / "speedpayamak")
@@ -79,6 +79,21 @@ def assert_exact(result: BulkResult, recipients: list[str], sandbox: Sandbox) ->
 def test_exact_accounting_under_concurrency_and_faults(
     mode: Mode, concurrency: int, seed: int, sleeps: list[float]
 ) -> None:
+    exact_accounting_with_faults(mode, concurrency, seed, sleeps, {})
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_exact_accounting_with_faults_on_each_store(
+    store: Store, mode: Mode, seed: int, sleeps: list[float]
+) -> None:
+    exact_accounting_with_faults(mode, 4, seed, sleeps, store.options)
+    journal = Journal(store.journal, store.campaign).result
+    assert sorted(places(journal)) == sorted(numbers(300))
+
+
+def exact_accounting_with_faults(
+    mode: Mode, concurrency: int, seed: int, sleeps: list[float], journal: dict[str, Any]
+) -> None:
     sandbox = Sandbox(KEY, credit=10**6, lines=[LINE], max_recipients=10)
     recipients = numbers(300)
     chooser = random.Random(seed)
@@ -97,7 +112,9 @@ def test_exact_accounting_under_concurrency_and_faults(
         sandbox.inject(fault, method="POST")
     with open_driver(sandbox, mode, "transport", max_retries=8) as driver:
         try:
-            result = send_bulk(driver, recipients, chunk_size=10, concurrency=concurrency)
+            result = send_bulk(
+                driver, recipients, chunk_size=10, concurrency=concurrency, **journal
+            )
         except BulkSendError as error:
             result = error.result
             assert not result.ok
@@ -156,38 +173,38 @@ def test_the_sandbox_command_takes_rate_limit_and_latency() -> None:
 # --- the journal -------------------------------------------------------------------------
 
 
-def test_a_journal_resumes_and_never_resends(mode: Mode, tmp_path: Path) -> None:
-    journal = tmp_path / "campaign.db"
+def test_a_journal_resumes_and_never_resends(mode: Mode, store: Store) -> None:
+    journal = store.options
     sandbox = Sandbox(KEY, credit=10**6, lines=[LINE], max_recipients=10)
     recipients = numbers(50)
     sandbox.inject(Fault.delay(0), method="POST", times=2)
     sandbox.inject(Fault.status_code(400), method="POST")  # chunk 3 refused: resent later
     with open_driver(sandbox, mode, "transport") as driver:
         with pytest.raises(BulkSendError) as first:
-            send_bulk(driver, recipients, chunk_size=10, journal=journal)
+            send_bulk(driver, recipients, chunk_size=10, **journal)
         assert len(first.value.result.accepted) == 2
-        assert summary(Journal(journal).result) == summary(first.value.result)
-        result = send_bulk(driver, recipients, chunk_size=10, journal=journal)
+        assert summary(Journal(store.journal, store.campaign).result) == summary(first.value.result)
+        result = send_bulk(driver, recipients, chunk_size=10, **journal)
     assert result.ok
     assert [len(c.recipients) for c in result.accepted] == [10] * 5  # the whole campaign
     assert_exact(result, recipients, sandbox)
-    assert summary(Journal(journal).result) == summary(result)
+    assert summary(Journal(store.journal, store.campaign).result) == summary(result)
 
 
-def test_unknown_chunks_are_not_resent_unless_asked(mode: Mode, tmp_path: Path) -> None:
-    journal = tmp_path / "campaign.db"
+def test_unknown_chunks_are_not_resent_unless_asked(mode: Mode, store: Store) -> None:
+    journal = store.options
     sandbox = Sandbox(KEY, credit=10**6, lines=[LINE], max_recipients=10)
     recipients = numbers(30)
     sandbox.inject(Fault.drop_after_processing(), method="POST")  # chunk 1: sent, unknown
     with open_driver(sandbox, mode, "transport") as driver:
         with pytest.raises(BulkSendError):
-            send_bulk(driver, recipients, chunk_size=10, journal=journal)
+            send_bulk(driver, recipients, chunk_size=10, **journal)
         with pytest.raises(BulkSendError) as resumed:  # an earlier run's unknown still counts
-            send_bulk(driver, recipients, chunk_size=10, journal=journal)
+            send_bulk(driver, recipients, chunk_size=10, **journal)
         assert resumed.value.result.unknown_recipients == tuple(recipients[:10])
         assert len(resumed.value.result.accepted) == 2
         assert len(sandbox.outbox) == 3  # the unknown chunk was not sent again
-        result = send_bulk(driver, recipients, chunk_size=10, journal=journal, resend_unknown=True)
+        result = send_bulk(driver, recipients, chunk_size=10, **journal, resend_unknown=True)
     assert result.ok
     assert len(sandbox.outbox) == 4  # asked for: the unknown chunk went again
 
@@ -196,14 +213,14 @@ def test_unknown_chunks_are_not_resent_unless_asked(mode: Mode, tmp_path: Path) 
     "change",
     [{"message": "another text"}, {"recipients": numbers(11)}, {"originator": "+9850003"}],
 )
-def test_a_journal_of_another_campaign_is_refused(tmp_path: Path, change: dict[str, Any]) -> None:
-    journal = tmp_path / "campaign.db"
+def test_a_journal_of_another_campaign_is_refused(store: Store, change: dict[str, Any]) -> None:
+    journal = store.options
     sandbox = Sandbox(KEY, credit=10**6, lines=[LINE, "+9850003"])
     arguments: dict[str, Any] = {"originator": LINE, "recipients": numbers(10), "message": "x"}
     with SpeedPayamak(KEY, base_url="https://s.test", transport=sandbox.transport()) as client:
-        client.messages.send_bulk(**arguments, journal=journal)
+        client.messages.send_bulk(**arguments, **journal)
         with pytest.raises(InvalidRequestError, match="another"):
-            client.messages.send_bulk(**{**arguments, **change}, journal=journal)
+            client.messages.send_bulk(**{**arguments, **change}, **journal)
     assert len(sandbox.outbox) == 1
 
 

@@ -123,7 +123,13 @@ def test_a_killed_worker_leaves_unknown_chunks_and_nothing_is_sent_twice(
     another host only its lease can: the others wait for it to lapse."""
     recipients = numbers(3_000)
     sandbox = Sandbox(KEY, credit=10**6, lines=[LINE], latency=0.1)
-    fast = {"recipients": 3_000, "concurrency": 4, "timeout": 1.0, "max_retries": 0, "lease": 3}
+    fast: dict[str, Any] = {
+        "recipients": 3_000,
+        "concurrency": 4,
+        "timeout": 1.0,
+        "max_retries": 0,
+        "lease": 3,
+    }
     with served(sandbox) as base_url:
         victim = worker(base_url, store, host=victim_host, **fast)
         time.sleep(1.0)
@@ -183,7 +189,7 @@ def test_the_rate_holds_for_the_whole_campaign(store: Store) -> None:
     within 20 requests a second (and a 429 one of them meets pauses all three)."""
     rate = 20
     sandbox = Sandbox(KEY, credit=10**6, lines=[LINE], latency=0.02)
-    settings = {"recipients": 900, "concurrency": 4, "max_rate": rate}
+    settings: dict[str, Any] = {"recipients": 900, "concurrency": 4, "max_rate": rate}
     with served(sandbox) as base_url:
         runs = [worker(base_url, store, **settings) for _ in range(3)]
         outcomes = [finished(run) for run in runs]
@@ -264,4 +270,3 @@ def test_a_second_ctrl_c_leaves_unknown_only_what_was_written(store: Store, tmp_
     unknown = {r for chunk in document["unknown"] for r in chunk["recipients"]}
     assert unknown <= sent, f"{len(unknown - sent)} recipients unknown though never written"
     assert document["counts"]["not_sent"] >= 400
-

@@ -236,7 +236,7 @@ class BulkRun:
 
     def storage_failed(self, error: JournalError) -> None:
         """The store failed: start nothing more; what was learned stays in the result."""
-        log.warning("campaign store failed: %s", error)
+        log.info("campaign store failed: %s", error)
         with self._lock:
             self._stopping = True
             if self._cause is None:

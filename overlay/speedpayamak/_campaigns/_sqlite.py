@@ -44,6 +44,7 @@ class SQLite:
                 f"cannot create the journal {self.path}: {exc}", where=self.where
             ) from None
         db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
+        self._refuse_foreign(db)  # before anything is written to it, WAL mode included
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # durable when a process dies
         return db
@@ -69,8 +70,13 @@ class SQLite:
         return text
 
     def prepare(self, run: Any) -> None:
-        tables = {row[0] for row in run("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        pass  # BEGIN IMMEDIATE already holds the file's write lock
+
+    def _refuse_foreign(self, db: sqlite3.Connection) -> None:
+        found = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        tables = {row[0] for row in found}
         if tables and "speedpayamak_meta" not in tables:
+            db.close()
             raise JournalError(
                 f"{self.path} is an SQLite file of another application (tables: "
                 f"{', '.join(sorted(tables)[:5])}); it was not changed. Give a new file",
