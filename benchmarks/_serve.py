@@ -1,7 +1,7 @@
 """A sandbox for the benchmarks, served in its own process so that the client being
 measured has the interpreter to itself. Prints the base URL on its first line of stdout.
 
-    python -m benchmarks._serve --server stdlib|minimal [--seed-recipients N ...]
+    python -m benchmarks._serve --server stdlib|minimal [--seed-recipients N ...] [--latency S]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ KEY = "bench-key"
 LINE = "+9850002"
 
 
-def build(seed_recipients: list[int]) -> Sandbox:
+def build(seed_recipients: list[int], latency: float = 0.0) -> Sandbox:
     most = max([1000, *seed_recipients])
     sandbox = Sandbox(
         KEY,
@@ -28,6 +28,7 @@ def build(seed_recipients: list[int]) -> Sandbox:
         auto_approve=True,
         max_recipients=most,
         max_page_size=1000,
+        latency=latency,
     )
     for count in seed_recipients:
         numbers = [f"+98912{i:07d}" for i in range(count)]
@@ -80,8 +81,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", choices=["stdlib", "minimal"], default="stdlib")
     parser.add_argument("--seed-recipients", type=int, action="append", default=[])
+    parser.add_argument("--latency", type=float, default=0.0, help="stdlib server only")
     args = parser.parse_args()
-    sandbox = build(args.seed_recipients)
+    sandbox = build(args.seed_recipients, args.latency)
     if args.server == "stdlib":
         with sandbox.serve() as base_url:
             print(base_url, flush=True)

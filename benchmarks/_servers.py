@@ -17,8 +17,11 @@ class Served:
 
 
 @contextmanager
-def served(server: str, seed_recipients: tuple[int, ...] = ()) -> Iterator[Served]:
+def served(
+    server: str, seed_recipients: tuple[int, ...] = (), latency: float = 0.0
+) -> Iterator[Served]:
     command = [sys.executable, "-m", "benchmarks._serve", "--server", server]
+    command += ["--latency", str(latency)]
     for count in seed_recipients:
         command += ["--seed-recipients", str(count)]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

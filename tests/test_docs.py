@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from speedpayamak.testing import Sandbox
 
+from tests.postgres import PostgresServer
+
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
 SOURCES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -101,7 +103,9 @@ def test_every_example_type_checks_under_mypy_strict(written: Path) -> None:
 
 
 @pytest.mark.parametrize("index", range(len(EXAMPLES)), ids=[name for name, _ in EXAMPLES])
-def test_every_example_runs(written: Path, index: int, tmp_path: Path) -> None:
+def test_every_example_runs(
+    written: Path, index: int, tmp_path: Path, postgres: PostgresServer
+) -> None:
     source = written / f"example_{index:02d}.py"
     sandbox = Sandbox(KEY, credit=10**6, lines=["+9850002"], auto_approve=True)
     is_test = "def test_" in source.read_text()
@@ -110,6 +114,7 @@ def test_every_example_runs(written: Path, index: int, tmp_path: Path) -> None:
             **{k: v for k, v in os.environ.items() if not k.startswith("SPEEDPAYAMAK_")},
             "SPEEDPAYAMAK_API_KEY": KEY,
             "SPEEDPAYAMAK_BASE_URL": base_url,
+            "CAMPAIGNS_DATABASE_URL": postgres.url,  # the campaigns' shared store
         }
         command = (
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(source)]

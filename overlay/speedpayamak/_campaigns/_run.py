@@ -85,12 +85,17 @@ class Chunk:
 
 
 class _ChunkPace:
-    """The engine's questions before each attempt of one chunk, answered by the store."""
+    """The engine's questions before each attempt of one chunk, answered by the store.
+    Without a rate, the first answer came with the claim (the campaign's pause)."""
 
-    def __init__(self, run: BulkRun, index: int) -> None:
+    def __init__(self, run: BulkRun, index: int, paused: float) -> None:
         self._run, self._index = run, index
+        self._paused: float | None = paused
 
     def wait_before_request(self) -> float:
+        if self._paused is not None and self._run.max_rate is None:
+            paused, self._paused = self._paused, None
+            return paused
         return self._run.store.pace(self._run.max_rate)
 
     def pause(self, seconds: float) -> None:
@@ -151,7 +156,7 @@ class BulkRun:
         if self._stopping:
             return None
         try:
-            index, busy = self.store.claim(self.worker)
+            index, busy, paused = self.store.claim(self.worker)
         except JournalError as error:
             self.storage_failed(error)
             return None
@@ -161,7 +166,7 @@ class BulkRun:
             self._mine[index] = "claimed"
         recipients = list(self._chunks[index])
         call = _calls.messages_send_checked(self._originator, recipients, self._message)
-        return Chunk(index, call, _ChunkPace(self, index))
+        return Chunk(index, call, _ChunkPace(self, index, paused))
 
     def writing(self, index: int) -> None:
         """Just before the chunk's request is written: in flight, if still this run's."""

@@ -158,10 +158,12 @@ class Store:
                 raise
             db.execute("COMMIT")
 
-    def _one(self, text: str, *params: Any) -> Any:
-        """One statement in a transaction of its own; returns its cursor's rows."""
-        with self._transaction() as run:
-            return run(text, *params).fetchall()
+    def _one(self, text: str, *params: Any) -> list[Any]:
+        """One statement, atomic on its own (the connections autocommit): one round trip.
+        Every such statement returns rows (RETURNING), so that its effect can be seen."""
+        with self._lock or nullcontext(), self._guard():
+            cursor = self._connection().execute(self.dialect.sql(text), params)
+            return list(cursor.fetchall())
 
     def close(self) -> None:
         with self._connections_lock:
@@ -318,55 +320,60 @@ class Store:
 
     def heartbeat(self, worker: str, lease: float) -> bool:
         """Renew the lease; False when it had lapsed and others took the worker's chunks."""
-        with self._transaction() as run:
-            cursor = run(
-                f"UPDATE speedpayamak_workers SET heartbeat = {self.dialect.now}, "
-                f"expires = {self.dialect.now} + ? WHERE campaign = ? AND id = ? "
-                "AND state = 'running'",
+        now = self.dialect.now
+        return bool(
+            self._one(
+                f"UPDATE speedpayamak_workers SET heartbeat = {now}, expires = {now} + ? "
+                "WHERE campaign = ? AND id = ? AND state = 'running' RETURNING id",
                 lease,
                 self.campaign,
                 worker,
             )
-            return bool(cursor.rowcount == 1)
+        )
 
     # --- a chunk's way -----------------------------------------------------------------
 
-    def claim(self, worker: str) -> tuple[int | None, int]:
-        """Take the next pending chunk: (its index or None, chunks other workers hold)."""
-        with self._transaction() as run:
-            for reaped in (False, True):
-                if reaped:
-                    self._reap(run, worker)
-                taken = run(
-                    "UPDATE speedpayamak_chunks SET state = 'claimed', worker = ? "
-                    "WHERE campaign = ? AND idx = (SELECT idx FROM speedpayamak_chunks "
-                    "WHERE campaign = ? AND state = 'pending' ORDER BY idx LIMIT 1"
-                    f"{self.dialect.skip_locked}) RETURNING idx",
+    _CLAIM = (
+        "UPDATE speedpayamak_chunks SET state = 'claimed', worker = ? "
+        "WHERE campaign = ? AND idx = (SELECT idx FROM speedpayamak_chunks "
+        "WHERE campaign = ? AND state = 'pending' ORDER BY idx LIMIT 1{skip_locked}) "
+        "RETURNING idx, (SELECT paused_until - {now} FROM speedpayamak_campaigns "
+        "WHERE name = ?)"
+    )
+
+    def claim(self, worker: str) -> tuple[int | None, int, float]:
+        """Take the next pending chunk: (its index or None, how many chunks other workers
+        hold, seconds the campaign is paused for). One statement, unless none is pending."""
+        claim = self._CLAIM.format(skip_locked=self.dialect.skip_locked, now=self.dialect.now)
+        params = (worker, self.campaign, self.campaign, self.campaign)
+        taken = self._one(claim, *params)
+        busy = 0
+        if not taken:  # lapsed workers may hold some: look, then try once more
+            with self._transaction() as run:
+                self._reap(run, worker)
+                taken = run(claim, *params).fetchall()
+                (busy,) = run(
+                    "SELECT count(*) FROM speedpayamak_chunks WHERE campaign = ? "
+                    "AND state IN ('claimed', 'in_flight') AND worker <> ?",
+                    self.campaign,
                     worker,
-                    self.campaign,
-                    self.campaign,
                 ).fetchone()
-                if taken is not None:
-                    return int(taken[0]), 0
-            (busy,) = run(
-                "SELECT count(*) FROM speedpayamak_chunks WHERE campaign = ? "
-                "AND state IN ('claimed', 'in_flight') AND worker <> ?",
-                self.campaign,
-                worker,
-            ).fetchone()
-            return None, int(busy)
+        if not taken:
+            return None, int(busy), 0.0
+        index, paused = taken[0]
+        return int(index), 0, max(0.0, float(paused or 0.0))
 
     def in_flight(self, worker: str, index: int) -> bool:
         """Mark the chunk in flight, if it is still this worker's."""
-        with self._transaction() as run:
-            cursor = run(
+        return bool(
+            self._one(
                 "UPDATE speedpayamak_chunks SET state = 'in_flight' WHERE campaign = ? "
-                "AND idx = ? AND worker = ? AND state IN ('claimed', 'in_flight')",
+                "AND idx = ? AND worker = ? AND state IN ('claimed', 'in_flight') RETURNING idx",
                 self.campaign,
                 index,
                 worker,
             )
-            return bool(cursor.rowcount == 1)
+        )
 
     def record(self, worker: str, index: int, row: Row) -> None:
         """An outcome. An acceptance is a fact and always lands; a failure or an unknown
