@@ -156,21 +156,26 @@ class BulkRun:
         if self._stopping:
             return None
         try:
-            index, busy, paused = self.store.claim(self.worker)
+            index, held, busy, paused = self.store.claim(
+                self.worker, straight=self.max_rate is None
+            )
         except JournalError as error:
             self.storage_failed(error)
             return None
         if index is None:
             return POLL if busy and not self._stopping else None
         with self._lock:
-            self._mine[index] = "claimed"
+            self._mine[index] = held
         recipients = list(self._chunks[index])
         call = _calls.messages_send_checked(self._originator, recipients, self._message)
         return Chunk(index, call, _ChunkPace(self, index, paused))
 
     def writing(self, index: int) -> None:
         """Just before the chunk's request is written: in flight, if still this run's."""
-        if self._stopping and self._mine.get(index) == "claimed":
+        held = self._mine.get(index)
+        if held == "in_flight":
+            return  # claimed straight into flight, or an attempt after a 429
+        if self._stopping:
             raise _NotStarted("the run is stopping")
         if not self.store.in_flight(self.worker, index):
             raise JournalError(

@@ -334,18 +334,27 @@ class Store:
     # --- a chunk's way -----------------------------------------------------------------
 
     _CLAIM = (
-        "UPDATE speedpayamak_chunks SET state = 'claimed', worker = ? "
+        "UPDATE speedpayamak_chunks SET state = {state}, worker = ? "
         "WHERE campaign = ? AND idx = (SELECT idx FROM speedpayamak_chunks "
         "WHERE campaign = ? AND state = 'pending' ORDER BY idx LIMIT 1{skip_locked}) "
-        "RETURNING idx, (SELECT paused_until - {now} FROM speedpayamak_campaigns "
+        "RETURNING idx, state, (SELECT paused_until - {now} FROM speedpayamak_campaigns "
         "WHERE name = ?)"
     )
 
-    def claim(self, worker: str) -> tuple[int | None, int, float]:
-        """Take the next pending chunk: (its index or None, how many chunks other workers
-        hold, seconds the campaign is paused for). One statement, unless none is pending."""
-        claim = self._CLAIM.format(skip_locked=self.dialect.skip_locked, now=self.dialect.now)
-        params = (worker, self.campaign, self.campaign, self.campaign)
+    def claim(self, worker: str, *, straight: bool) -> tuple[int | None, str, int, float]:
+        """Take the next pending chunk: (its index or None, its state, how many chunks
+        other workers hold, seconds the campaign is paused for). With `straight` (no rate
+        to wait for), a chunk of a campaign that is not paused is in flight at once: its
+        request is written next. One statement, unless none is pending."""
+        now = self.dialect.now
+        state = (
+            f"CASE WHEN (SELECT paused_until FROM speedpayamak_campaigns WHERE name = ?) "
+            f"<= {now} THEN 'in_flight' ELSE 'claimed' END"
+            if straight
+            else "'claimed'"
+        )
+        claim = self._CLAIM.format(state=state, skip_locked=self.dialect.skip_locked, now=now)
+        params = (*([self.campaign] if straight else []), worker, *[self.campaign] * 3)
         taken = self._one(claim, *params)
         busy = 0
         if not taken:  # lapsed workers may hold some: look, then try once more
@@ -359,9 +368,9 @@ class Store:
                     worker,
                 ).fetchone()
         if not taken:
-            return None, int(busy), 0.0
-        index, paused = taken[0]
-        return int(index), 0, max(0.0, float(paused or 0.0))
+            return None, "pending", int(busy), 0.0
+        index, held, paused = taken[0]
+        return int(index), str(held), 0, max(0.0, float(paused or 0.0))
 
     def in_flight(self, worker: str, index: int) -> bool:
         """Mark the chunk in flight, if it is still this worker's."""
