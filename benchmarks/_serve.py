@@ -43,8 +43,9 @@ class _Minimal(asyncio.Protocol):
     with each answer written in one call. Much less work per request than a general server,
     so that the client side is what gets measured."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Sandbox, latency: float) -> None:
         self._sandbox = sandbox
+        self._latency = latency
         self._buffer = b""
         self._transport: asyncio.Transport | None = None
 
@@ -67,12 +68,16 @@ class _Minimal(asyncio.Protocol):
             lines = [f"HTTP/1.1 {reply.status} -", *(f"{k}: {v}" for k, v in reply.headers)]
             lines.append(f"Content-Length: {len(reply.body)}")
             assert self._transport is not None
-            self._transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + reply.body)
+            answer = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + reply.body
+            if self._latency:  # a client sends one request at a time per connection
+                asyncio.get_running_loop().call_later(self._latency, self._transport.write, answer)
+            else:
+                self._transport.write(answer)
 
 
-async def _serve_minimal(sandbox: Sandbox) -> None:
+async def _serve_minimal(sandbox: Sandbox, latency: float) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: _Minimal(sandbox), "127.0.0.1", 0)
+    server = await loop.create_server(lambda: _Minimal(sandbox, latency), "127.0.0.1", 0)
     print(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
     await server.serve_forever()
 
@@ -81,14 +86,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", choices=["stdlib", "minimal"], default="stdlib")
     parser.add_argument("--seed-recipients", type=int, action="append", default=[])
-    parser.add_argument("--latency", type=float, default=0.0, help="stdlib server only")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     args = parser.parse_args()
-    sandbox = build(args.seed_recipients, args.latency)
     if args.server == "stdlib":
+        sandbox = build(args.seed_recipients, args.latency)
         with sandbox.serve() as base_url:
             print(base_url, flush=True)
             threading.Event().wait()
-    asyncio.run(_serve_minimal(sandbox))
+    # The minimal server adds the latency itself, without holding a thread per answer.
+    asyncio.run(_serve_minimal(build(args.seed_recipients), args.latency))
 
 
 if __name__ == "__main__":

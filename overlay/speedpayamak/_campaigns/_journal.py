@@ -32,7 +32,7 @@ class Journal:
         finally:
             store.close()
         if found is None:
-            raise InvalidRequestError(f"{store.dialect.where} holds no campaign {store.campaign!r}")
+            raise InvalidRequestError(f"{store.where} holds no campaign {store.campaign!r}")
         _, rows, workers = found
         return ledger(rows), workers
 

@@ -32,7 +32,7 @@ from speedpayamak.errors import (
 
 from ._result import BulkResult, ledger
 from ._rows import Plan, Row
-from ._store import INTERRUPTED, Store, open_store
+from ._store import INTERRUPTED, CampaignStore, open_store
 
 Progress = Callable[[int, int], None]
 
@@ -110,7 +110,7 @@ class BulkRun:
 
     def __init__(
         self,
-        store: Store,
+        store: CampaignStore,
         plan: Plan,
         *,
         progress: Progress | None,
@@ -180,7 +180,7 @@ class BulkRun:
         if not self.store.in_flight(self.worker, index):
             raise JournalError(
                 f"chunk {index + 1} was taken from this worker (its lease lapsed); not sent",
-                where=self.store.dialect.where,
+                where=self.store.where,
             )
         with self._lock:
             self._mine[index] = "in_flight"
@@ -346,7 +346,7 @@ class _Heartbeat(threading.Thread):
                 run.storage_failed(
                     JournalError(
                         "this worker's lease lapsed and other workers took its chunks",
-                        where=run.store.dialect.where,
+                        where=run.store.where,
                     )
                 )
                 return
@@ -383,7 +383,12 @@ def start(
     message = _checks.text("message", message)
     held = lease_for(longest_attempt(policy, connect, read), lease)
     chunks = tuple(tuple(numbers[i : i + chunk_size]) for i in range(0, len(numbers), chunk_size))
-    store = open_store(journal, campaign)
+    if journal is None:
+        from ._memory import MemoryStore
+
+        store: CampaignStore = MemoryStore()
+    else:
+        store = open_store(journal, campaign)
     return BulkRun(
         store,
         Plan(originator, message, chunks),

@@ -1,4 +1,4 @@
-"""The embedded store: one SQLite file (or memory, for a run without a journal).
+"""The embedded store: one SQLite file.
 
 Workers on one host cooperate through it: each claim is a `BEGIN IMMEDIATE`
 transaction, which SQLite serializes with a lock on the file. That lock is only as good
@@ -25,14 +25,12 @@ class SQLite:
     begin = "BEGIN IMMEDIATE"
     shared = True
 
-    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only
-        self.where = "memory" if path is None else str(path)
+        self.where = str(path)
 
     def connect(self) -> Any:
-        if self.path is None:
-            return sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         if self.read_only:
             return self._read_only()
         try:  # owner-only from the first byte: a journal holds numbers and texts
@@ -52,7 +50,7 @@ class SQLite:
     def _read_only(self) -> Any:
         """A reader that writes nothing, also on a read-only mount (where SQLite cannot
         make the WAL's shared-memory file, the file is read as it stands)."""
-        uri = "file:" + quote(str(self.path.resolve() if self.path else ""))
+        uri = "file:" + quote(str(self.path.resolve()))
         for flags in ("?mode=ro", "?mode=ro&immutable=1"):
             db = sqlite3.connect(
                 uri + flags, uri=True, check_same_thread=False, isolation_level=None

@@ -105,11 +105,33 @@ class _Statements:
         self._db.cursor().executemany(self._sql(text), rows)
 
 
+class CampaignStore(Protocol):
+    """What a run needs of its store: the SQL stores below, or memory (no journal)."""
+
+    @property
+    def where(self) -> str: ...
+    @property
+    def campaign(self) -> str: ...
+
+    def join(self, plan: Plan, worker: str, lease: float, resend_unknown: bool) -> list[Row]: ...
+    def claim(self, worker: str, *, straight: bool) -> tuple[int | None, str, int, float]: ...
+    def in_flight(self, worker: str, index: int) -> bool: ...
+    def record(self, worker: str, index: int, row: Row) -> None: ...
+    def release(self, worker: str, index: int) -> None: ...
+    def leave(self, worker: str) -> None: ...
+    def heartbeat(self, worker: str, lease: float) -> bool: ...
+    def pace(self, rate: float | None) -> float: ...
+    def pause(self, seconds: float) -> None: ...
+    def rows(self) -> list[Row]: ...
+    def close(self) -> None: ...
+
+
 class Store:
-    """One campaign in one store, shared by the threads of a run."""
+    """One campaign in one SQL store, shared by the threads of a run."""
 
     def __init__(self, dialect: Dialect, campaign: str) -> None:
         self.dialect = dialect
+        self.where = dialect.where
         self.campaign = campaign
         self._lock = threading.Lock() if dialect.shared else None
         self._local = threading.local()
@@ -139,8 +161,8 @@ class Store:
             if not self.dialect.shared:  # a connection that failed may be broken: renew it
                 self._local._db = None
             raise JournalError(
-                f"the campaign store {self.dialect.where} failed: {type(exc).__name__}: {exc}",
-                where=self.dialect.where,
+                f"the campaign store {self.where} failed: {type(exc).__name__}: {exc}",
+                where=self.where,
             ) from exc
 
     @contextmanager
@@ -189,17 +211,17 @@ class Store:
                 )
             elif row[0] != str(SCHEMA_VERSION):
                 raise JournalError(
-                    f"{self.dialect.where} holds campaigns of schema version {row[0]}; this "
+                    f"{self.where} holds campaigns of schema version {row[0]}; this "
                     f"release reads version {SCHEMA_VERSION}",
-                    where=self.dialect.where,
+                    where=self.where,
                 )
 
     def check_readable(self, run: _Statements) -> None:
         found = run("SELECT value FROM speedpayamak_meta WHERE key = 'schema_version'").fetchone()
         if found is None or found[0] != str(SCHEMA_VERSION):
             raise JournalError(
-                f"{self.dialect.where} is not a campaign journal of this release",
-                where=self.dialect.where,
+                f"{self.where} is not a campaign journal of this release",
+                where=self.where,
             )
 
     # --- joining and leaving -----------------------------------------------------------
@@ -239,7 +261,7 @@ class Store:
                     "recipients",
                 )
                 raise InvalidRequestError(
-                    f"the journal {self.dialect.where} holds campaign {self.campaign!r} with "
+                    f"the journal {self.where} holds campaign {self.campaign!r} with "
                     f"another {what}: use a new journal (or campaign name) for a new campaign"
                 )
             run(
@@ -467,9 +489,9 @@ class Store:
             or (state == "accepted") != (bulk_id is not None)
         ):
             raise JournalError(
-                f"chunk {position + 1} of campaign {self.campaign!r} in {self.dialect.where} "
+                f"chunk {position + 1} of campaign {self.campaign!r} in {self.where} "
                 "cannot be read (the journal is damaged)",
-                where=self.dialect.where,
+                where=self.where,
             )
         return Row(tuple(numbers), state, bulk_id, error, worker)
 
@@ -498,15 +520,15 @@ class Store:
 
 
 def open_store(
-    journal: str | os.PathLike[str] | None, campaign: str | None, *, read_only: bool = False
+    journal: str | os.PathLike[str], campaign: str | None, *, read_only: bool = False
 ) -> Store:
-    """The store a journal names: a `postgresql://` URL (with `campaign=`), an SQLite file
-    (`campaign=` optional: a file may hold several), or None for memory."""
+    """The store a journal names: a `postgresql://` URL (with `campaign=`), or an SQLite
+    file (`campaign=` optional: a file may hold several)."""
     from ._sqlite import SQLite
 
-    text = None if journal is None else os.fspath(journal)
+    text = os.fspath(journal)
     dialect: Dialect
-    if text is not None and text.startswith(("postgresql://", "postgres://")):
+    if text.startswith(("postgresql://", "postgres://")):
         if campaign is None:
             raise InvalidRequestError(
                 "campaign= is required with a PostgreSQL journal: it names the campaign "
@@ -518,8 +540,8 @@ def open_store(
     else:
         from pathlib import Path
 
-        path = None if text is None else Path(text)
-        if read_only and (path is None or not path.is_file()):
+        path = Path(text)
+        if read_only and not path.is_file():
             raise InvalidRequestError(f"no campaign journal at {text}")
         dialect = SQLite(path, read_only=read_only)
     name = "default" if campaign is None else _checks.text("campaign", campaign)
