@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from .errors import APITimeoutError as APITimeoutError
     from .errors import AuthenticationError as AuthenticationError
     from .errors import BulkSendError as BulkSendError
+    from .errors import DeliveryTimeoutError as DeliveryTimeoutError
     from .errors import ErrorCode as ErrorCode
     from .errors import InsufficientCreditError as InsufficientCreditError
     from .errors import InvalidRequestError as InvalidRequestError
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from .errors import OutcomeUnknownError as OutcomeUnknownError
     from .errors import PermissionDeniedError as PermissionDeniedError
     from .errors import RateLimitError as RateLimitError
+    from .errors import SendInProgressError as SendInProgressError
     from .errors import ServerError as ServerError
     from .errors import SpeedPayamakError as SpeedPayamakError
     from .errors import UnexpectedResponseError as UnexpectedResponseError
@@ -91,6 +93,8 @@ _WHERE: dict[str, str] = {
             "InsufficientCreditError",
             "InvalidRequestError",
             "JournalError",
+            "SendInProgressError",
+            "DeliveryTimeoutError",
             "NotFoundError",
             "OutcomeUnknownError",
             "PermissionDeniedError",

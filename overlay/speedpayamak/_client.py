@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Literal, Self
@@ -24,7 +25,14 @@ from ._config import (
 from ._engine import AsyncEngine, SyncEngine
 from ._http import AsyncHTTP, SyncHTTP
 from ._logging import configure_from_environment
-from ._resources import AsyncMessages, AsyncPatterns, Messages, Patterns
+from ._resources import (
+    DEFAULT_RETENTION,
+    AsyncMessages,
+    AsyncPatterns,
+    KeyStore,
+    Messages,
+    Patterns,
+)
 from ._retry import RetryPolicy
 
 configure_from_environment()
@@ -36,6 +44,7 @@ class _ClientBase:
     _config: Config
     _raw: AuthenticatedClient
     _owns_http: bool
+    _keys: KeyStore
 
     @property
     def base_url(self) -> str:
@@ -91,6 +100,11 @@ class SpeedPayamak(_ClientBase):
     is kept (seconds; keep it below the server's), and `max_response_size` the most bytes
     an answer may decode to. `default_headers` are sent with every request (your
     service's name, tracing headers); the SDK's Authorization always wins.
+
+    `journal` (an SQLite file, or a `postgresql://` URL) is the store of idempotency
+    keys: `messages.send(..., idempotency_key=KEY)` and `patterns.send(...)` send once per
+    key across every process and host sharing it. Keys are kept `idempotency_retention`
+    seconds (24 hours by default).
     """
 
     messages: Messages
@@ -111,7 +125,9 @@ class SpeedPayamak(_ClientBase):
         keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         default_headers: Mapping[str, str] | None = None,
-        _shared: tuple[Config, SyncHTTP] | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        idempotency_retention: float = DEFAULT_RETENTION,
+        _shared: tuple[Config, SyncHTTP, KeyStore] | None = None,
     ) -> None:
         if _shared is None:
             config = resolve(
@@ -125,8 +141,9 @@ class SpeedPayamak(_ClientBase):
                 default_headers,
             )
             self._http, self._owns_http = SyncHTTP(config, http_client, transport), True
-        else:  # made by with_options: the parent's pool, other settings
-            config, self._http = _shared
+            self._keys = KeyStore(journal, idempotency_retention)
+        else:  # made by with_options: the parent's pool and keys, other settings
+            config, self._http, self._keys = _shared
             self._owns_http = False
         self._config = config
         self._raw = self._generated_client(config)
@@ -134,8 +151,8 @@ class SpeedPayamak(_ClientBase):
         self._engine = SyncEngine(
             self._http, self._raw, policy, config.timeout, config.default_headers
         )
-        self.messages = Messages(self._engine)
-        self.patterns = Patterns(self._engine)
+        self.messages = Messages(self._engine, self._keys)
+        self.patterns = Patterns(self._engine, self._keys)
 
     @property
     def raw(self) -> AuthenticatedClient:
@@ -165,13 +182,14 @@ class SpeedPayamak(_ClientBase):
         """A client with other settings that shares this one's connection pool;
         `default_headers` are added to this client's."""
         derived = self._derived(timeout, max_retries, default_headers)
-        return SpeedPayamak(_shared=(derived, self._http))
+        return SpeedPayamak(_shared=(derived, self._http, self._keys))
 
     def close(self) -> None:
         """Close the connection pool (a pool shared with `with_options` clients is closed
         by the client that made them; a caller's http_client is left to its owner)."""
         if self._owns_http:
             self._http.close()
+            self._keys.close()
 
     def __enter__(self) -> Self:
         return self
@@ -216,7 +234,9 @@ class AsyncSpeedPayamak(_ClientBase):
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         http_backend: Literal["httpx", "aiohttp"] = "httpx",
         default_headers: Mapping[str, str] | None = None,
-        _shared: tuple[Config, AsyncHTTP] | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        idempotency_retention: float = DEFAULT_RETENTION,
+        _shared: tuple[Config, AsyncHTTP, KeyStore] | None = None,
     ) -> None:
         if _shared is None:
             config = resolve(
@@ -231,8 +251,9 @@ class AsyncSpeedPayamak(_ClientBase):
             )
             self._http = AsyncHTTP(config, http_client, transport, http_backend)
             self._owns_http = True
-        else:  # made by with_options: the parent's pool, other settings
-            config, self._http = _shared
+            self._keys = KeyStore(journal, idempotency_retention)
+        else:  # made by with_options: the parent's pool and keys, other settings
+            config, self._http, self._keys = _shared
             self._owns_http = False
         self._config = config
         self._raw = self._generated_client(config)
@@ -240,8 +261,8 @@ class AsyncSpeedPayamak(_ClientBase):
         self._engine = AsyncEngine(
             self._http, self._raw, policy, config.timeout, config.default_headers
         )
-        self.messages = AsyncMessages(self._engine)
-        self.patterns = AsyncPatterns(self._engine)
+        self.messages = AsyncMessages(self._engine, self._keys)
+        self.patterns = AsyncPatterns(self._engine, self._keys)
 
     @property
     def http_backend(self) -> str:
@@ -271,12 +292,13 @@ class AsyncSpeedPayamak(_ClientBase):
         """A client with other settings that shares this one's connection pool;
         `default_headers` are added to this client's."""
         derived = self._derived(timeout, max_retries, default_headers)
-        return AsyncSpeedPayamak(_shared=(derived, self._http))
+        return AsyncSpeedPayamak(_shared=(derived, self._http, self._keys))
 
     async def aclose(self) -> None:
         """Close the connection pool (see SpeedPayamak.close)."""
         if self._owns_http:
             await self._http.aclose()
+            self._keys.close()
 
     async def __aenter__(self) -> Self:
         return self

@@ -7,19 +7,58 @@ they do is in `_calls` and the engine, which they share.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
 
-from . import _calls
+from . import _calls, _checks
 from ._engine import AsyncEngine, SyncEngine
 from ._pagination import AsyncPaginator, Paginator
+from .errors import InvalidRequestError
 
 # Campaigns load on first use: a client that never sends in bulk never imports sqlite3.
 if TYPE_CHECKING:
     from ._campaigns import AsyncBulkSend, BulkResult, BulkSend
+    from ._campaigns._keys import Keys
     from ._campaigns._run import BulkRun, Progress
+
+
+DEFAULT_RETENTION = 24 * 3600.0
+
+
+class KeyStore:
+    """A client's store of idempotency keys (`journal=`), opened on the first keyed send
+    and shared with the clients `with_options` makes."""
+
+    def __init__(self, journal: str | os.PathLike[str] | None, retention: float) -> None:
+        self._journal = None if journal is None else os.fspath(journal)
+        self._retention = _checks.positive_number(
+            "idempotency_retention", retention, unit=" of seconds"
+        )
+        self._keys: Keys | None = None
+        self._lock = threading.Lock()
+
+    def open(self) -> Keys:
+        if self._journal is None:
+            raise InvalidRequestError(
+                "idempotency_key= needs a store shared by every process that may repeat "
+                "the send: SpeedPayamak(journal='keys.db') (one host) or "
+                "journal='postgresql://...' (many)"
+            )
+        with self._lock:
+            if self._keys is None:
+                from ._campaigns._keys import open_keys
+
+                self._keys = open_keys(self._journal, self._retention)
+            return self._keys
+
+    def close(self) -> None:
+        with self._lock:
+            if self._keys is not None:
+                self._keys.close()
+                self._keys = None
 
 
 def _start(engine: SyncEngine | AsyncEngine, **options: Any) -> BulkRun:
@@ -33,14 +72,29 @@ def _start(engine: SyncEngine | AsyncEngine, **options: Any) -> BulkRun:
 class Messages:
     """Sending SMS and following them: `client.messages`."""
 
-    def __init__(self, engine: SyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: SyncEngine, keys: KeyStore) -> None:
+        self._engine, self._keys = engine, keys
 
-    def send(self, *, originator: str, recipients: Iterable[str], message: str) -> int:
+    def send(
+        self,
+        *,
+        originator: str,
+        recipients: Iterable[str],
+        message: str,
+        idempotency_key: str | None = None,
+    ) -> int:
         """Send `message` from the line `originator` to `recipients`; returns the bulk id.
 
-        Recipients are normalized and de-duplicated before sending."""
-        return self._engine.run(_calls.messages_send(originator, recipients, message))
+        Recipients are normalized and de-duplicated before sending. With
+        `idempotency_key` (the client needs a `journal`), the send happens once for that
+        key: a later call with it, from any process sharing the journal, returns the first
+        call's bulk id without sending; see the client's docs for the other outcomes."""
+        call = _calls.messages_send(originator, recipients, message)
+        if idempotency_key is None:
+            return self._engine.run(call)
+        from ._campaigns._keys import send_sync
+
+        return send_sync(self._engine, self._keys.open(), call, idempotency_key)
 
     def send_bulk(
         self,
@@ -145,8 +199,8 @@ class Messages:
 class Patterns:
     """Message patterns (templates with %name% variables): `client.patterns`."""
 
-    def __init__(self, engine: SyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: SyncEngine, keys: KeyStore) -> None:
+        self._engine, self._keys = engine, keys
 
     def create(
         self, *, pattern: str, description: str | None = None, is_shared: bool = False
@@ -155,21 +209,48 @@ class Patterns:
         return self._engine.run(_calls.patterns_create(pattern, description, is_shared))
 
     def send(
-        self, *, pattern_code: str, originator: str, recipient: str, values: Mapping[str, str | int]
+        self,
+        *,
+        pattern_code: str,
+        originator: str,
+        recipient: str,
+        values: Mapping[str, str | int],
+        idempotency_key: str | None = None,
     ) -> int:
-        """Send a pattern to one recipient with its variables filled; returns the bulk id."""
-        return self._engine.run(_calls.patterns_send(pattern_code, originator, recipient, values))
+        """Send a pattern to one recipient with its variables filled; returns the bulk id.
+
+        With `idempotency_key` (a one-time code's challenge id, say), the code is sent once
+        for that key however often the call is repeated; see Messages.send."""
+        call = _calls.patterns_send(pattern_code, originator, recipient, values)
+        if idempotency_key is None:
+            return self._engine.run(call)
+        from ._campaigns._keys import send_sync
+
+        return send_sync(self._engine, self._keys.open(), call, idempotency_key)
 
 
 class AsyncMessages:
     """The async twin of Messages."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: AsyncEngine, keys: KeyStore) -> None:
+        self._engine, self._keys = engine, keys
 
-    async def send(self, *, originator: str, recipients: Iterable[str], message: str) -> int:
-        """Send `message` from the line `originator` to `recipients`; returns the bulk id."""
-        return await self._engine.run(_calls.messages_send(originator, recipients, message))
+    async def send(
+        self,
+        *,
+        originator: str,
+        recipients: Iterable[str],
+        message: str,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Send `message` from the line `originator` to `recipients`; returns the bulk id.
+        See Messages.send for `idempotency_key`."""
+        call = _calls.messages_send(originator, recipients, message)
+        if idempotency_key is None:
+            return await self._engine.run(call)
+        from ._campaigns._keys import send_async
+
+        return await send_async(self._engine, self._keys.open(), call, idempotency_key)
 
     async def send_bulk(
         self,
@@ -255,8 +336,8 @@ class AsyncMessages:
 class AsyncPatterns:
     """The async twin of Patterns."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: AsyncEngine, keys: KeyStore) -> None:
+        self._engine, self._keys = engine, keys
 
     async def create(
         self, *, pattern: str, description: str | None = None, is_shared: bool = False
@@ -265,9 +346,19 @@ class AsyncPatterns:
         return await self._engine.run(_calls.patterns_create(pattern, description, is_shared))
 
     async def send(
-        self, *, pattern_code: str, originator: str, recipient: str, values: Mapping[str, str | int]
+        self,
+        *,
+        pattern_code: str,
+        originator: str,
+        recipient: str,
+        values: Mapping[str, str | int],
+        idempotency_key: str | None = None,
     ) -> int:
-        """Send a pattern to one recipient with its variables filled; returns the bulk id."""
-        return await self._engine.run(
-            _calls.patterns_send(pattern_code, originator, recipient, values)
-        )
+        """Send a pattern to one recipient with its variables filled; returns the bulk id.
+        See Patterns.send for `idempotency_key`."""
+        call = _calls.patterns_send(pattern_code, originator, recipient, values)
+        if idempotency_key is None:
+            return await self._engine.run(call)
+        from ._campaigns._keys import send_async
+
+        return await send_async(self._engine, self._keys.open(), call, idempotency_key)

@@ -15,6 +15,8 @@ SpeedPayamakError
 │   └── OutcomeUnknownError                   a send may have reached the server
 ├── UnexpectedResponseError                   an answer that is not the API's envelope
 ├── BulkSendError                             a bulk send ended with recipients not accepted
+├── SendInProgressError                       a keyed send is in flight in another worker
+├── DeliveryTimeoutError                      follow() ended with recipients not final yet
 └── JournalError                              a campaign's store failed, or is not a journal
 """
 
@@ -27,6 +29,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
+    from speedpayamak_api.models import Recipient
+
     from ._campaigns import BulkResult
 
 
@@ -256,3 +260,25 @@ class JournalError(SpeedPayamakError):
     def __init__(self, message: str, *, where: str = "") -> None:
         super().__init__(message)
         self.where = where
+
+
+class SendInProgressError(SpeedPayamakError):
+    """A send under this idempotency key is in flight in another worker (its lease holds),
+    and its outcome was not known within this call's timeout. Nothing was sent by this
+    call; call again later to get the first call's bulk id. `key` is the key."""
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class DeliveryTimeoutError(SpeedPayamakError):
+    """`messages.follow()` reached its timeout with recipients whose status is not final.
+
+    `pending` holds them as last seen (an unknown status is carried as it is); every other
+    recipient was yielded before this was raised."""
+
+    def __init__(self, message: str, *, bulk_id: int, pending: tuple[Recipient, ...]) -> None:
+        super().__init__(message)
+        self.bulk_id = bulk_id
+        self.pending = pending

@@ -64,7 +64,7 @@ def lease_for(longest: float, lease: float | None) -> float:
     return float(lease)
 
 
-def _refused(error: SpeedPayamakError) -> bool:
+def refused(error: SpeedPayamakError) -> bool:
     """Whether the error proves the chunk was not sent (else its outcome is unknown)."""
     if isinstance(error, APIError):
         return error.status_code < 500
@@ -221,7 +221,7 @@ class BulkRun:
             elif held == "claimed":
                 self._release(index)
             return
-        state = "failed" if _refused(error) else "unknown"
+        state = "failed" if refused(error) else "unknown"
         row = Row(self._chunks[index], state, None, str(error))
         with self._lock:
             self._learned[index] = row

@@ -57,6 +57,11 @@ _SCHEMA = [
         started DOUBLE PRECISION NOT NULL, heartbeat DOUBLE PRECISION NOT NULL,
         expires DOUBLE PRECISION NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (campaign, id))""",
+    """CREATE TABLE IF NOT EXISTS speedpayamak_keys (
+        key TEXT PRIMARY KEY, digest TEXT NOT NULL, state TEXT NOT NULL, bulk_id BIGINT,
+        error TEXT, worker TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+        created DOUBLE PRECISION NOT NULL, expires DOUBLE PRECISION NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS speedpayamak_keys_by_age ON speedpayamak_keys (created)""",
 ]
 
 
@@ -75,6 +80,11 @@ class Dialect(Protocol):
     def sql(self, text: str) -> str: ...
     def prepare(self, run: Any) -> None:
         """Before the schema is created: refuse a foreign file, take the schema lock."""
+
+
+def alive(host: str, pid: int) -> bool:
+    """Whether a worker may still run: always, on another host (only its lease tells)."""
+    return host != HOST or _alive(pid)
 
 
 def _alive(pid: int) -> bool:
@@ -137,10 +147,15 @@ class Store:
         self._local = threading.local()
         self._connections: list[Any] = []
         self._connections_lock = threading.Lock()
+        self._pid = os.getpid()
+        self._db: Any = None  # the shared connection (SQLite)
 
     # --- transactions ------------------------------------------------------------------
 
     def _connection(self) -> Any:
+        if self._pid != os.getpid():  # a forked child: the parent's connections are not its own
+            self._pid, self._connections, self._local = os.getpid(), [], threading.local()
+            self._db = None
         owner: Any = self if self.dialect.shared else self._local
         connection = getattr(owner, "_db", None)
         if connection is None:
@@ -166,7 +181,7 @@ class Store:
             ) from exc
 
     @contextmanager
-    def _transaction(self, *, write: bool = True) -> Iterator[_Statements]:
+    def transaction(self, *, write: bool = True) -> Iterator[_Statements]:
         """A transaction; yields `run(sql, *params) -> cursor`."""
         with self._lock or nullcontext(), self._guard():
             db = self._connection()
@@ -180,7 +195,7 @@ class Store:
                 raise
             db.execute("COMMIT")
 
-    def _one(self, text: str, *params: Any) -> list[Any]:
+    def one(self, text: str, *params: Any) -> list[Any]:
         """One statement, atomic on its own (the connections autocommit): one round trip.
         Every such statement returns rows (RETURNING), so that its effect can be seen."""
         with self._lock or nullcontext(), self._guard():
@@ -198,7 +213,7 @@ class Store:
 
     def setup(self) -> None:
         """Create the tables on first use; refuse a store of another schema or version."""
-        with self._transaction() as run:
+        with self.transaction() as run:
             self.dialect.prepare(run)
             for statement in _SCHEMA:
                 run(statement)
@@ -229,7 +244,7 @@ class Store:
     def join(self, plan: Plan, worker: str, lease: float, resend_unknown: bool) -> list[Row]:
         """Create the campaign or join it; register `worker`; return the chunks' rows."""
         now = self.dialect.now
-        with self._transaction() as run:
+        with self.transaction() as run:
             # Workers starting together: one creates it, the others wait for its commit.
             created = run(
                 f"INSERT INTO speedpayamak_campaigns VALUES (?, ?, ?, ?, {now}, 0, 0) "
@@ -296,7 +311,7 @@ class Store:
             me,
         ).fetchall()
         for worker, host, pid, lapsed in workers:
-            if not lapsed and not (host == HOST and not _alive(pid)):
+            if not lapsed and alive(host, pid):
                 continue
             run(
                 "UPDATE speedpayamak_chunks SET state = 'unknown', error = ? "
@@ -319,7 +334,7 @@ class Store:
 
     def leave(self, worker: str) -> None:
         """The run ends: what it claimed goes back, what it had in flight is unknown."""
-        with self._transaction() as run:
+        with self.transaction() as run:
             run(
                 "UPDATE speedpayamak_chunks SET state = 'pending', worker = NULL "
                 "WHERE campaign = ? AND worker = ? AND state = 'claimed'",
@@ -344,7 +359,7 @@ class Store:
         """Renew the lease; False when it had lapsed and others took the worker's chunks."""
         now = self.dialect.now
         return bool(
-            self._one(
+            self.one(
                 f"UPDATE speedpayamak_workers SET heartbeat = {now}, expires = {now} + ? "
                 "WHERE campaign = ? AND id = ? AND state = 'running' RETURNING id",
                 lease,
@@ -377,10 +392,10 @@ class Store:
         )
         claim = self._CLAIM.format(state=state, skip_locked=self.dialect.skip_locked, now=now)
         params = (*([self.campaign] if straight else []), worker, *[self.campaign] * 3)
-        taken = self._one(claim, *params)
+        taken = self.one(claim, *params)
         busy = 0
         if not taken:  # lapsed workers may hold some: look, then try once more
-            with self._transaction() as run:
+            with self.transaction() as run:
                 self._reap(run, worker)
                 taken = run(claim, *params).fetchall()
                 (busy,) = run(
@@ -397,7 +412,7 @@ class Store:
     def in_flight(self, worker: str, index: int) -> bool:
         """Mark the chunk in flight, if it is still this worker's."""
         return bool(
-            self._one(
+            self.one(
                 "UPDATE speedpayamak_chunks SET state = 'in_flight' WHERE campaign = ? "
                 "AND idx = ? AND worker = ? AND state IN ('claimed', 'in_flight') RETURNING idx",
                 self.campaign,
@@ -411,7 +426,7 @@ class Store:
         outcome only on a chunk this worker still holds."""
         condition = "" if row.state == "accepted" else " AND worker = ?"
         params: Sequence[Any] = () if row.state == "accepted" else (worker,)
-        self._one(
+        self.one(
             "UPDATE speedpayamak_chunks SET state = ?, bulk_id = ?, error = ? "
             f"WHERE campaign = ? AND idx = ?{condition} RETURNING idx",
             row.state,
@@ -424,7 +439,7 @@ class Store:
 
     def release(self, worker: str, index: int) -> None:
         """A claimed chunk that was not sent goes back to pending."""
-        self._one(
+        self.one(
             "UPDATE speedpayamak_chunks SET state = 'pending', worker = NULL WHERE campaign = ? "
             "AND idx = ? AND worker = ? AND state = 'claimed' RETURNING idx",
             self.campaign,
@@ -439,12 +454,12 @@ class Store:
         with `rate`, the next slot of the campaign's token bucket, taken now."""
         now, greatest = self.dialect.now, self.dialect.greatest
         if rate is None:
-            rows = self._one(
+            rows = self.one(
                 f"SELECT paused_until - {now} FROM speedpayamak_campaigns WHERE name = ?",
                 self.campaign,
             )
         else:
-            rows = self._one(
+            rows = self.one(
                 f"UPDATE speedpayamak_campaigns SET next_slot = "
                 f"{greatest}(next_slot, {now}, paused_until) + ? WHERE name = ? "
                 f"RETURNING next_slot - ? - {now}",
@@ -456,7 +471,7 @@ class Store:
 
     def pause(self, seconds: float) -> None:
         """Hold every worker of the campaign back for `seconds` from now."""
-        self._one(
+        self.one(
             f"UPDATE speedpayamak_campaigns SET paused_until = "
             f"{self.dialect.greatest}(paused_until, {self.dialect.now} + ?) WHERE name = ? "
             "RETURNING name",
@@ -497,7 +512,7 @@ class Store:
 
     def load(self) -> tuple[Plan, list[Row], list[CampaignWorker]] | None:
         """The campaign as stored (None when the store holds no such campaign)."""
-        with self._transaction(write=False) as run:
+        with self.transaction(write=False) as run:
             self.check_readable(run)
             head = run(
                 "SELECT originator, message FROM speedpayamak_campaigns WHERE name = ?",
@@ -515,7 +530,7 @@ class Store:
         return plan, rows, [CampaignWorker(*worker) for worker in workers]
 
     def rows(self) -> list[Row]:
-        with self._transaction(write=False) as run:
+        with self.transaction(write=False) as run:
             return self._rows(run)
 
 

@@ -66,6 +66,7 @@ def register(commands: Any, shared: argparse.ArgumentParser) -> None:
         action="store_true",
         help="on resume, send again the chunks whose outcome is unknown",
     )
+    _key_option(send_parser)
     send_parser.add_argument("--dry-run", action="store_true", help="show the size and stop")
     send_parser.add_argument("message", nargs="?", help="the text (default: read from stdin)")
 
@@ -101,6 +102,17 @@ def register(commands: Any, shared: argparse.ArgumentParser) -> None:
     )
     send_one.add_argument(
         "--var", action="append", default=[], metavar="NAME=VALUE", help="a value (repeat)"
+    )
+    send_one.add_argument("--journal", metavar="FILE_OR_URL", help="the store of idempotency keys")
+    _key_option(send_one)
+
+
+def _key_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="send once for KEY: run again with it, and the first run's bulk id is shown "
+        "without sending (needs --journal, the store of the keys)",
     )
 
 
@@ -146,6 +158,15 @@ def send(session: Session) -> Shown:
     )
     if args.dry_run:
         return Shown({"dry_run": True, "segments": sizing, "recipients": len(numbers)}, "")
+    if args.idempotency_key is not None:  # one request, sent once for its key
+        _needs_journal(args)
+        bulk_id = session.client.messages.send(
+            originator=args.originator,
+            recipients=numbers,
+            message=text,
+            idempotency_key=args.idempotency_key,
+        )
+        return Shown({"bulk_id": bulk_id}, f"bulk id: {bulk_id}")
     bar = ProgressBar("sending")
     handle = session.client.messages.bulk(
         originator=args.originator,
@@ -176,6 +197,14 @@ def send(session: Session) -> Shown:
         raise _interrupted(session, handle.result, sizing) from None
     bar.finish()
     return _bulk_report(result, sizing)
+
+
+def _needs_journal(args: argparse.Namespace) -> None:
+    if args.journal is None:
+        raise InvalidRequestError(
+            "--idempotency-key needs --journal FILE_OR_URL: the store of the keys, shared by "
+            "every run that may repeat the send"
+        )
 
 
 def _interrupted(session: Session, ledger: BulkResult, sizing: dict[str, Any]) -> Failed:
@@ -334,10 +363,13 @@ def pattern_send(session: Session) -> Shown:
         if name in values:
             raise InvalidRequestError(f"--var {name}= is given twice")
         values[name] = value
+    if args.idempotency_key is not None:
+        _needs_journal(args)
     bulk_id = session.client.patterns.send(
         pattern_code=args.code,
         originator=args.originator,
         recipient=args.recipient[0],
         values=values,
+        idempotency_key=args.idempotency_key,
     )
     return Shown({"bulk_id": bulk_id}, f"bulk id: {bulk_id}")

@@ -40,8 +40,12 @@ class Session:
             from speedpayamak import SpeedPayamak
 
             args = self.args
+            keyed = getattr(args, "idempotency_key", None) is not None
             self._client = SpeedPayamak(
-                self._api_key(), base_url=args.base_url, timeout=args.timeout
+                self._api_key(),
+                base_url=args.base_url,
+                timeout=args.timeout,
+                journal=args.journal if keyed else None,  # the store of the keys
             )
         return self._client
 
