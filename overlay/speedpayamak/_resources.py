@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
@@ -16,7 +17,7 @@ from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
 from . import _calls, _checks
 from ._engine import AsyncEngine, SyncEngine
 from ._pagination import AsyncPaginator, Paginator
-from .errors import InvalidRequestError
+from .errors import InvalidRequestError, RateLimitError
 
 # Campaigns load on first use: a client that never sends in bulk never imports sqlite3.
 if TYPE_CHECKING:
@@ -191,6 +192,28 @@ class Messages:
         from `start_page` (0-based), so that a long walk can resume."""
         return Paginator(self._engine, _calls.messages_recipients(bulk_id, page_size), start_page)
 
+    def follow(
+        self, bulk_id: int, *, timeout: float = 600.0, interval: float = 2.0
+    ) -> Iterator[Recipient]:
+        """Each recipient of `bulk_id` once, as its status becomes final (`delivered`,
+        `failed`, `discarded`), polling with waits growing from `interval` seconds and
+        honouring Retry-After. Ends when every recipient is final; at `timeout` it raises
+        DeliveryTimeoutError, whose `pending` holds the rest as last seen (a status the
+        SDK does not know is not final, and is carried as it is)."""
+        from ._campaigns._follow import Following
+
+        following = Following(bulk_id, timeout, interval)
+        while True:
+            try:
+                found = list(self.recipients(bulk_id))
+            except RateLimitError as error:
+                time.sleep(following.wait(error.retry_after))
+                continue
+            yield from following.observe(found)
+            if following.done:
+                return
+            time.sleep(following.wait())
+
     def inbox(self, *, page_size: int = 100, start_page: int = 0) -> Paginator[InboxMessage]:
         """Every received message, fetched page by page from `start_page` (0-based)."""
         return Paginator(self._engine, _calls.messages_inbox(page_size), start_page)
@@ -327,6 +350,28 @@ class AsyncMessages:
         """Every recipient of `bulk_id` with its status: `async for r in ...`."""
         call = _calls.messages_recipients(bulk_id, page_size)
         return AsyncPaginator(self._engine, call, start_page)
+
+    async def follow(
+        self, bulk_id: int, *, timeout: float = 600.0, interval: float = 2.0
+    ) -> AsyncIterator[Recipient]:
+        """Each recipient once as its status becomes final: `async for r in ...`; see
+        Messages.follow."""
+        import asyncio
+
+        from ._campaigns._follow import Following
+
+        following = Following(bulk_id, timeout, interval)
+        while True:
+            try:
+                found = [r async for r in self.recipients(bulk_id)]
+            except RateLimitError as error:
+                await asyncio.sleep(following.wait(error.retry_after))
+                continue
+            for recipient in following.observe(found):
+                yield recipient
+            if following.done:
+                return
+            await asyncio.sleep(following.wait())
 
     def inbox(self, *, page_size: int = 100, start_page: int = 0) -> AsyncPaginator[InboxMessage]:
         """Every received message: `async for m in ...`."""

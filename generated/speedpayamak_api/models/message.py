@@ -17,7 +17,7 @@ class Message:
         bulk_id (int):
         number (str): The originator line.
         message (str):
-        status (str): Open set; seen: active.
+        status (str): Open set; seen: active (still being delivered), finish (every recipient has a final status).
         type_ (str): Open set; seen: webservice, normal.
         confirm_state (str): Open set; seen: "", pending, confirmed, rejected.
         created_at (datetime.datetime):

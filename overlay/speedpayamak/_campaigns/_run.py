@@ -119,9 +119,9 @@ class BulkRun:
         max_rate: float | None,
         heartbeat: bool,
     ) -> None:
-        self.store = store
-        self.max_rate = max_rate
-        self.worker = uuid.uuid4().hex
+        self.store: CampaignStore = store
+        self.max_rate: float | None = max_rate
+        self.worker: str = uuid.uuid4().hex
         self._lease = lease
         self._progress = progress
         self._originator, self._message = plan.originator, plan.message

@@ -20,6 +20,10 @@ _VARIABLE = re.compile(r"%([A-Za-z0-9_]+)%")
 Answer = tuple[dict[str, Any], dict[str, Any] | None]
 
 
+# The delivery statuses after which nothing changes.
+FINAL = frozenset({"delivered", "failed", "discarded"})
+
+
 class Operations(State):
     """The handlers; routing and faults are the Router's."""
 
@@ -134,13 +138,14 @@ class Operations(State):
         self, account: Account, query: Mapping[str, str], body: bytes, raw_id: str
     ) -> Answer:
         bulk = self._bulk(account, raw_id)
-        settled = self._now >= bulk.created_at + timedelta(seconds=self.delivery_seconds)
-        failed = sum(1 for r in bulk.sent.recipients if r in self._failing) if settled else 0
+        statuses = [self._delivery(bulk, r) for r in bulk.sent.recipients]
+        failed = statuses.count("failed")
         message = {
             "bulk_id": bulk.sent.bulk_id,
             "number": bulk.sent.originator,
             "message": bulk.sent.message,
-            "status": "active",
+            # `finish` once every recipient's status is final, as the live API says.
+            "status": "finish" if all(s in FINAL for s in statuses) else "active",
             "type": "webservice",
             "confirm_state": "confirmed",
             "created_at": timestamp(bulk.created_at),
@@ -159,15 +164,8 @@ class Operations(State):
     ) -> Answer:
         page, limit = self._paging(query)
         bulk = self._bulk(account, raw_id)
-        settled = self._now >= bulk.created_at + timedelta(seconds=self.delivery_seconds)
         numbers = bulk.sent.recipients[page * limit : (page + 1) * limit]
-
-        def status(number: str) -> str:
-            if not settled:
-                return "pending"
-            return "failed" if number in self._failing else "delivered"
-
-        items = [{"recipient": n, "status": status(n)} for n in numbers]
+        items = [{"recipient": n, "status": self._delivery(bulk, n)} for n in numbers]
         path = f"/v1/messages/{bulk.sent.bulk_id}/recipients"
         return {"recipients": items}, page_meta(path, len(bulk.sent.recipients), page, limit)
 

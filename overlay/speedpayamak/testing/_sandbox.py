@@ -137,6 +137,16 @@ class Sandbox(Router):
         with self._lock:
             self._failing.update(normalize_number(n) or n for n in numbers)
 
+    def schedule_delivery(
+        self, *numbers: str, after: float | None, status: str = "delivered"
+    ) -> None:
+        """Deliveries to these numbers settle `after` seconds after their send (None:
+        never; they stay `pending`) with `status`, which may be any string: an unknown
+        one shows how a client copes with a status it does not know."""
+        with self._lock:
+            for number in numbers:
+                self._deliveries[normalize_number(number) or number] = (after, status)
+
     def advance(self, seconds: float) -> None:
         """Move the sandbox's clock on; pending deliveries settle once it passes them."""
         with self._lock:

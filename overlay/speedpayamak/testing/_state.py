@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from . import _segments
@@ -52,8 +52,19 @@ class State:
         self._requests: list[LoggedRequest] = []
         self._injections: list[Injection] = []
         self._failing: set[str] = set()
+        # Deliveries scheduled per number: (seconds after the send or None, status).
+        self._deliveries: dict[str, tuple[float | None, str]] = {}
         self._next_bulk_id = 100_000_001
         self._now = EPOCH
+
+    def _delivery(self, bulk: Bulk, number: str) -> str:
+        """A recipient's status now: `pending` until its delivery settles, then its
+        scheduled status (by default `delivered`, or `failed` for a failing number)."""
+        default = "failed" if number in self._failing else "delivered"
+        after, status = self._deliveries.get(number, (self.delivery_seconds, default))
+        if after is None or self._now < bulk.created_at + timedelta(seconds=after):
+            return "pending"
+        return status
 
     def _account(self, api_key: str | None) -> Account:
         if api_key is None:
