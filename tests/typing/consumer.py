@@ -11,12 +11,17 @@ from datetime import datetime
 import speedpayamak
 from speedpayamak import (
     AsyncSpeedPayamak,
+    BulkResult,
+    BulkSendError,
+    CampaignWorker,
+    DeliveryTimeoutError,
     InboxMessage,
     InsufficientCreditError,
     Message,
     OutcomeUnknownError,
     Page,
     Recipient,
+    SendInProgressError,
     SpeedPayamak,
     SpeedPayamakError,
     ValidationError,
@@ -97,3 +102,57 @@ async def account_summary(client: AsyncSpeedPayamak) -> str:
     username: str = user.username
     credit: float = await client.credit()
     return f"{username}: {credit:.1f}"
+
+
+def send_code_once(
+    client: SpeedPayamak, pattern: str, line: str, number: str, challenge: str
+) -> int | None:
+    """A one-time code keyed by its challenge; None while another worker is sending it."""
+    try:
+        return client.patterns.send(
+            pattern_code=pattern,
+            originator=line,
+            recipient=number,
+            values={"code": "402913"},
+            idempotency_key=f"otp:{challenge}",
+        )
+    except SendInProgressError as exc:
+        log.info("code for %s in flight elsewhere", exc.key)
+        return None
+
+
+def delivered(client: SpeedPayamak, bulk_id: int) -> tuple[list[str], list[str]]:
+    """Recipients delivered, and those not final at the timeout."""
+    final: list[str] = []
+    try:
+        for recipient in client.messages.follow(bulk_id, timeout=5, interval=0.5):
+            if recipient.status == "delivered":
+                final.append(recipient.recipient)
+    except DeliveryTimeoutError as late:
+        pending = [r.recipient for r in late.pending]
+        return final, pending
+    return final, []
+
+
+def shared_campaign(
+    client: SpeedPayamak, url: str, line: str, numbers: Sequence[str]
+) -> BulkResult:
+    """One run of a campaign that other workers share through PostgreSQL."""
+    try:
+        return client.messages.send_bulk(
+            originator=line,
+            recipients=numbers,
+            message="sale",
+            concurrency=4,
+            journal=url,
+            campaign="spring",
+            lease=300.0,
+        )
+    except BulkSendError as exc:
+        workers: tuple[CampaignWorker, ...] = speedpayamak.Journal(url, "spring").workers
+        log.warning("%d workers; stopped: %s", len(workers), exc.result.stopped)
+        return exc.result
+
+
+async def follow_async(client: AsyncSpeedPayamak, bulk_id: int) -> list[str]:
+    return [r.status async for r in client.messages.follow(bulk_id, timeout=5)]
