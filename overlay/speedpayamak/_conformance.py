@@ -10,6 +10,7 @@ small checking function, since it runs on every item of every page.
 from __future__ import annotations
 
 import datetime
+import math
 import types
 import typing
 from collections.abc import Callable
@@ -33,7 +34,9 @@ class Mismatch(Exception):
         self.value = value
         self.where = where
         shown = getattr(expected, "__name__", None) or str(expected)
-        super().__init__(f"{where or 'the answer'} should be {shown}, not {type(value).__name__}")
+        # A type is told by its type's name; a range (expected as words) by the value.
+        got = repr(value)[:40] if isinstance(expected, str) else type(value).__name__
+        super().__init__(f"{where or 'the answer'} should be {shown}, not {got}")
 
     def within(self, outer: str) -> Mismatch:
         """The same mismatch, located inside `outer` (a field name or an index)."""
@@ -62,6 +65,27 @@ _PRIMITIVES: dict[object, tuple[type, ...]] = {
 
 _CHECKS: dict[object, Check] = {}
 
+# The contract's integers are int64 (JSON gives Python any size), its numbers finite
+# (Python's JSON reads NaN, Infinity and 1e400), and its ids positive.
+_INT64 = range(-(2**63), 2**63)
+_IDS = frozenset({"id", "bulk_id"})
+
+
+def _whole(value: object) -> None:
+    if type(value) is not int or value not in _INT64:
+        raise Mismatch("an int64", value)
+
+
+def _finite(value: object) -> None:
+    if type(value) not in (int, float) or not math.isfinite(value):  # type: ignore[arg-type]
+        raise Mismatch("a finite number", value)
+
+
+def _positive_id(value: object) -> None:
+    _whole(value)
+    if value < 1:  # type: ignore[operator]
+        raise Mismatch("an id of 1 or more", value)
+
 
 def _checker(hint: Any) -> Check:
     """A function that raises Mismatch unless its argument matches `hint` (built once)."""
@@ -81,6 +105,10 @@ def _build(hint: Any) -> Check:
         return _list(hint, _checker(typing.get_args(hint)[0]))
     if origin is dict:
         return _dict(hint, _checker(typing.get_args(hint)[1]))
+    if hint is int:
+        return _whole
+    if hint is float:
+        return _finite
     if hint in _PRIMITIVES:
         exact = _PRIMITIVES[hint]
 
@@ -168,7 +196,7 @@ def _flat_fields(cls: type) -> list[tuple[str, tuple[type, ...]]] | None:
         if field.name == "additional_properties":
             continue
         hint = hints[field.name]
-        if hint not in _PRIMITIVES:
+        if hint not in _PRIMITIVES or hint in (int, float):  # numbers have ranges to check
             return None
         flat.append((field.name, _PRIMITIVES[hint]))
     return flat
@@ -211,4 +239,8 @@ def _fields(cls: type) -> list[tuple[str, Check]]:
     if names == ["additional_properties"]:
         # A model that is only a typed map (`additionalProperties: {type: ...}`): check it.
         return [("additional_properties", _checker(hints["additional_properties"]))]
-    return [(name, _checker(hints[name])) for name in names if name != "additional_properties"]
+    return [
+        (name, _positive_id if name in _IDS and hints[name] is int else _checker(hints[name]))
+        for name in names
+        if name != "additional_properties"
+    ]
