@@ -127,32 +127,27 @@ class SpeedPayamak(_ClientBase):
         default_headers: Mapping[str, str] | None = None,
         journal: str | os.PathLike[str] | None = None,
         idempotency_retention: float = DEFAULT_RETENTION,
-        _shared: tuple[Config, SyncHTTP, KeyStore] | None = None,
     ) -> None:
-        if _shared is None:
-            config = resolve(
-                api_key,
-                base_url,
-                timeout,
-                max_retries,
-                allow_insecure_http,
-                keepalive_expiry,
-                max_response_size,
-                default_headers,
-            )
-            self._http, self._owns_http = SyncHTTP(config, http_client, transport), True
-            self._keys = KeyStore(journal, idempotency_retention)
-        else:  # made by with_options: the parent's pool and keys, other settings
-            config, self._http, self._keys = _shared
-            self._owns_http = False
-        self._config = config
+        config = resolve(
+            api_key,
+            base_url,
+            timeout,
+            max_retries,
+            allow_insecure_http,
+            keepalive_expiry,
+            max_response_size,
+            default_headers,
+        )
+        http = SyncHTTP(config, http_client, transport)
+        self._build(config, http, KeyStore(journal, idempotency_retention), owns_http=True)
+
+    def _build(self, config: Config, http: SyncHTTP, keys: KeyStore, *, owns_http: bool) -> None:
+        self._config, self._http, self._keys, self._owns_http = config, http, keys, owns_http
         self._raw = self._generated_client(config)
         policy = RetryPolicy(config.max_retries)
-        self._engine = SyncEngine(
-            self._http, self._raw, policy, config.timeout, config.default_headers
-        )
-        self.messages = Messages(self._engine, self._keys)
-        self.patterns = Patterns(self._engine, self._keys)
+        self._engine = SyncEngine(http, self._raw, policy, config.timeout, config.default_headers)
+        self.messages = Messages(self._engine, keys)
+        self.patterns = Patterns(self._engine, keys)
 
     @property
     def raw(self) -> AuthenticatedClient:
@@ -182,7 +177,9 @@ class SpeedPayamak(_ClientBase):
         """A client with other settings that shares this one's connection pool;
         `default_headers` are added to this client's."""
         derived = self._derived(timeout, max_retries, default_headers)
-        return SpeedPayamak(_shared=(derived, self._http, self._keys))
+        clone = SpeedPayamak.__new__(SpeedPayamak)  # the parent's pool and keys, other settings
+        clone._build(derived, self._http, self._keys, owns_http=False)
+        return clone
 
     def close(self) -> None:
         """Close the connection pool (a pool shared with `with_options` clients is closed
@@ -236,33 +233,27 @@ class AsyncSpeedPayamak(_ClientBase):
         default_headers: Mapping[str, str] | None = None,
         journal: str | os.PathLike[str] | None = None,
         idempotency_retention: float = DEFAULT_RETENTION,
-        _shared: tuple[Config, AsyncHTTP, KeyStore] | None = None,
     ) -> None:
-        if _shared is None:
-            config = resolve(
-                api_key,
-                base_url,
-                timeout,
-                max_retries,
-                allow_insecure_http,
-                keepalive_expiry,
-                max_response_size,
-                default_headers,
-            )
-            self._http = AsyncHTTP(config, http_client, transport, http_backend)
-            self._owns_http = True
-            self._keys = KeyStore(journal, idempotency_retention)
-        else:  # made by with_options: the parent's pool and keys, other settings
-            config, self._http, self._keys = _shared
-            self._owns_http = False
-        self._config = config
+        config = resolve(
+            api_key,
+            base_url,
+            timeout,
+            max_retries,
+            allow_insecure_http,
+            keepalive_expiry,
+            max_response_size,
+            default_headers,
+        )
+        http = AsyncHTTP(config, http_client, transport, http_backend)
+        self._build(config, http, KeyStore(journal, idempotency_retention), owns_http=True)
+
+    def _build(self, config: Config, http: AsyncHTTP, keys: KeyStore, *, owns_http: bool) -> None:
+        self._config, self._http, self._keys, self._owns_http = config, http, keys, owns_http
         self._raw = self._generated_client(config)
         policy = RetryPolicy(config.max_retries)
-        self._engine = AsyncEngine(
-            self._http, self._raw, policy, config.timeout, config.default_headers
-        )
-        self.messages = AsyncMessages(self._engine, self._keys)
-        self.patterns = AsyncPatterns(self._engine, self._keys)
+        self._engine = AsyncEngine(http, self._raw, policy, config.timeout, config.default_headers)
+        self.messages = AsyncMessages(self._engine, keys)
+        self.patterns = AsyncPatterns(self._engine, keys)
 
     @property
     def http_backend(self) -> str:
@@ -292,7 +283,9 @@ class AsyncSpeedPayamak(_ClientBase):
         """A client with other settings that shares this one's connection pool;
         `default_headers` are added to this client's."""
         derived = self._derived(timeout, max_retries, default_headers)
-        return AsyncSpeedPayamak(_shared=(derived, self._http, self._keys))
+        clone = AsyncSpeedPayamak.__new__(AsyncSpeedPayamak)  # the parent's pool and keys
+        clone._build(derived, self._http, self._keys, owns_http=False)
+        return clone
 
     async def aclose(self) -> None:
         """Close the connection pool (see SpeedPayamak.close)."""
