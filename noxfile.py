@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import filecmp
+import html
+import re
 import shutil
 import tempfile
 import zipfile
@@ -150,13 +152,38 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+def _site_problems(site: Path) -> list[str]:
+    """What a reader of the built site must not meet: a Markdown list rendered as one
+    paragraph (no blank line before it), a private name in a public signature or its
+    bases, a default shown as a constant's name instead of its value."""
+    found = []
+    for page in sorted(site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        name = page.relative_to(site)
+        for paragraph in re.findall(r"<p>(.*?)</p>", text, re.DOTALL):
+            if re.search(r"(^|\n)(- |\d+\. )", paragraph):
+                found.append(f"{name}: a list rendered as a paragraph: {paragraph[:60]!r}")
+        blocks = re.findall(r'<div class="doc-signature.*?</div>', text, re.DOTALL)
+        blocks += re.findall(r"<p>Bases:.*?</p>", text, re.DOTALL)
+        for block in blocks:
+            shown = html.unescape(re.sub(r"<[^>]+>", "", block))
+            if re.search(r"(?<![\w.])_[A-Za-z]", shown):
+                found.append(f"{name}: a private name in {shown.split('(')[0].strip()[:60]}")
+            if re.search(r"=\s*[A-Z][A-Z_]{3,}\b", shown):
+                found.append(f"{name}: a default shown as a name in {shown[:60]}")
+    return found
+
+
 @nox.session
 def docs(session: nox.Session) -> None:
-    """The documentation site, from docs/ and the docstrings, into site/; any warning fails."""
+    """The documentation site, from docs/ and the docstrings, into site/; any warning
+    fails, and so does anything `_site_problems` finds in the built pages."""
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "docs"))
     session.run(
         "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
     )
+    if problems := _site_problems(ROOT / "site"):
+        session.error("the built site:\n  " + "\n  ".join(problems))
 
 
 @nox.session

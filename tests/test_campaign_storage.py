@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +147,7 @@ def test_a_row_that_does_not_decode_is_a_journal_error(tmp_path: Path, damage: s
     with pytest.raises(BulkSendError):
         bulk(sandbox, journal)
     bulk(sandbox, journal)
-    with sqlite3.connect(journal) as db:
+    with closing(sqlite3.connect(journal)) as db, db:
         db.execute(damage)
     sent = len(sandbox.outbox)
     with pytest.raises(JournalError, match="chunk 4"):
@@ -159,7 +159,7 @@ def test_a_row_that_does_not_decode_is_a_journal_error(tmp_path: Path, damage: s
 
 def test_a_foreign_sqlite_file_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
     journal = tmp_path / "app.db"
-    with sqlite3.connect(journal) as db:
+    with closing(sqlite3.connect(journal)) as db, db:
         db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
         db.execute("INSERT INTO users VALUES (1, 'someone')")
     before = journal.read_bytes()
@@ -176,7 +176,7 @@ def test_a_journal_of_a_newer_schema_is_refused(tmp_path: Path) -> None:
     journal = tmp_path / "campaign.db"
     sandbox = small_sandbox()
     bulk(sandbox, journal, count=10)
-    with sqlite3.connect(journal) as db:
+    with closing(sqlite3.connect(journal)) as db, db:
         db.execute("UPDATE speedpayamak_meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(JournalError, match="schema version 99"):
         bulk(sandbox, journal, count=10)
@@ -222,7 +222,7 @@ def test_a_bulk_id_that_does_not_fit_is_an_unknown_chunk(tmp_path: Path) -> None
 
 def test_the_command_reports_a_storage_failure_in_one_line(tmp_path: Path) -> None:
     journal = tmp_path / "app.db"
-    with sqlite3.connect(journal) as db:
+    with closing(sqlite3.connect(journal)) as db, db:
         db.execute("CREATE TABLE users (id INTEGER)")
     sandbox = small_sandbox()
     with sandbox.serve() as base_url:

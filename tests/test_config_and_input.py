@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import Any
 
 import httpx
@@ -250,3 +251,15 @@ def test_with_options_checks_what_it_is_given() -> None:
         client.with_options(timeout=0)
     assert client.with_options(timeout=3).timeout == httpx.Timeout(3.0)
     client.close()
+
+
+@pytest.mark.parametrize("client", [SpeedPayamak, AsyncSpeedPayamak])
+def test_the_signatures_defaults_are_the_settings_defaults(client: type) -> None:
+    """The constructors spell their defaults as values, for the reference to show them."""
+    from speedpayamak._config import DEFAULT_KEEPALIVE_EXPIRY, DEFAULT_MAX_RESPONSE_SIZE
+    from speedpayamak._resources import DEFAULT_RETENTION
+
+    parameters = inspect.signature(client).parameters
+    assert parameters["keepalive_expiry"].default == DEFAULT_KEEPALIVE_EXPIRY
+    assert parameters["max_response_size"].default == DEFAULT_MAX_RESPONSE_SIZE
+    assert parameters["idempotency_retention"].default == DEFAULT_RETENTION

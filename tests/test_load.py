@@ -92,7 +92,7 @@ def test_threads_sharing_one_sync_client() -> None:
         for thread in pool:
             thread.join()
     check_accounting(sandbox, ids, errors, threads * per_thread)
-    assert settle(before) == before
+    assert settle(before) <= before  # none left open (fewer: an earlier test's was collected)
 
 
 @pytest.mark.slow
@@ -125,4 +125,4 @@ def test_hundreds_of_tasks_on_one_async_client(backend: Literal["httpx", "aiohtt
     with sandbox.serve() as base_url:
         asyncio.run(main(base_url))
     check_accounting(sandbox, ids, errors, tasks * per_task)
-    assert settle(before) == before
+    assert settle(before) <= before  # none left open (fewer: an earlier test's was collected)

@@ -14,8 +14,6 @@ from speedpayamak_api.models import User
 
 from . import _calls
 from ._config import (
-    DEFAULT_KEEPALIVE_EXPIRY,
-    DEFAULT_MAX_RESPONSE_SIZE,
     Config,
     as_headers,
     as_max_retries,
@@ -26,7 +24,6 @@ from ._engine import AsyncEngine, SyncEngine
 from ._http import AsyncHTTP, SyncHTTP
 from ._logging import configure_from_environment
 from ._resources import (
-    DEFAULT_RETENTION,
     AsyncMessages,
     AsyncPatterns,
     KeyStore,
@@ -122,11 +119,11 @@ class SpeedPayamak(_ClientBase):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         allow_insecure_http: bool = False,
-        keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
-        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        keepalive_expiry: float = 4.0,
+        max_response_size: int = 16 * 1024 * 1024,
         default_headers: Mapping[str, str] | None = None,
         journal: str | os.PathLike[str] | None = None,
-        idempotency_retention: float = DEFAULT_RETENTION,
+        idempotency_retention: float = 24 * 3600.0,
     ) -> None:
         config = resolve(
             api_key,
@@ -227,12 +224,12 @@ class AsyncSpeedPayamak(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         allow_insecure_http: bool = False,
-        keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
-        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        keepalive_expiry: float = 4.0,
+        max_response_size: int = 16 * 1024 * 1024,
         http_backend: Literal["httpx", "aiohttp"] = "httpx",
         default_headers: Mapping[str, str] | None = None,
         journal: str | os.PathLike[str] | None = None,
-        idempotency_retention: float = DEFAULT_RETENTION,
+        idempotency_retention: float = 24 * 3600.0,
     ) -> None:
         config = resolve(
             api_key,

@@ -1,5 +1,6 @@
 """Every exception the SDK raises. Catch `SpeedPayamakError` to catch them all.
 
+```text
 SpeedPayamakError
 ├── InvalidRequestError (also a ValueError)   bad input, caught before anything is sent
 ├── APIError                                  the server answered with an error envelope
@@ -18,6 +19,7 @@ SpeedPayamakError
 ├── SendInProgressError                       a keyed send is in flight in another worker
 ├── DeliveryTimeoutError                      follow() ended with recipients not final yet
 └── JournalError                              a campaign's store failed, or is not a journal
+```
 """
 
 from __future__ import annotations

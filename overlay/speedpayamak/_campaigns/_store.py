@@ -140,9 +140,9 @@ class Store:
     """One campaign in one SQL store, shared by the threads of a run."""
 
     def __init__(self, dialect: Dialect, campaign: str) -> None:
-        self.dialect = dialect
-        self.where = dialect.where
-        self.campaign = campaign
+        self.dialect: Dialect = dialect
+        self.where: str = dialect.where
+        self.campaign: str = campaign
         self._lock = threading.Lock() if dialect.shared else None
         self._local = threading.local()
         self._connections: list[Any] = []
@@ -562,5 +562,9 @@ def open_store(
     name = "default" if campaign is None else _checks.text("campaign", campaign)
     store = Store(dialect, name)
     if not read_only:
-        store.setup()
+        try:
+            store.setup()
+        except BaseException:
+            store.close()
+            raise
     return store
