@@ -50,6 +50,12 @@ def register(commands: Any) -> None:
         "--auto-approve", action="store_true", help="new patterns are active at once"
     )
     parser.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="the control endpoints (/_sandbox/...) then need the header X-Sandbox-Token: "
+        "TOKEN (for shared machines; default: none)",
+    )
+    parser.add_argument(
         "--rate-limit",
         type=_positive,
         metavar="PER_SECOND",
@@ -112,6 +118,7 @@ def _line(value: str) -> str:
 
 def run(session: Session) -> None:
     from speedpayamak.testing import Sandbox
+    from speedpayamak.testing._control import ControlGuard
 
     from ._errors import EXIT_API_ERROR, Failed
 
@@ -133,8 +140,16 @@ def run(session: Session) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        with sandbox.serve(args.host, args.port) as base_url:
+        with sandbox.serve(args.host, args.port, control_token=args.control_token) as base_url:
             print(base_url, flush=True)
+            if not ControlGuard(args.host, None).loopback:
+                print(
+                    f"warning: serving on {args.host}, not a loopback address: anyone who "
+                    "reaches it can drive the control endpoints (/_sandbox/...)"
+                    + ("" if args.control_token else "; pass --control-token"),
+                    file=sys.stderr,
+                    flush=True,
+                )
             print("serving; Ctrl-C to stop", file=sys.stderr, flush=True)
             stop.wait()
     except OSError as exc:

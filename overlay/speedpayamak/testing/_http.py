@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from ._control import PREFIX, control
+from ._control import PREFIX, ControlGuard, control, control_refusal
 from ._wire import Refusal, error_body
 
 MAX_BODY = 1024 * 1024
@@ -109,22 +109,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self._write(411, b"", close=True)
+            self._refuse(411, "a request body must come with its Content-Length")
             return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length < 0:
-                raise ValueError(length)
-        except ValueError:
-            self._write(400, b"", close=True)
+        raw_length = self.headers.get("Content-Length") or "0"
+        if not raw_length.isascii() or not raw_length.isdigit():
+            self._refuse(400, f"Content-Length must be a whole number, not {raw_length[:20]!r}")
             return
+        length = int(raw_length[:12])
         if length > MAX_BODY:  # refused unread: the body never reaches memory
-            refusal = Refusal(413, "413", f"the request body is over {MAX_BODY} bytes")
-            self._write(413, error_body(refusal), close=True)
+            self._refuse(413, f"the request body is over {MAX_BODY} bytes")
             return
         body = self.rfile.read(length) if length else b""
         if self.path.startswith(PREFIX):  # the control endpoints, outside the API's paths
-            reply = control(self.server.sandbox, self.command, self.path.split("?")[0], body)
+            refused = self.server.guard.refusal(self.headers, body)
+            reply = (
+                control_refusal(*refused)
+                if refused is not None
+                else control(self.server.sandbox, self.command, self.path.split("?")[0], body)
+            )
             self._write(reply.status, reply.body, headers=reply.headers)
             return
         reply = self.server.sandbox.handle(self.command, self.path, dict(self.headers), body)
@@ -159,8 +161,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Protocol-level errors, in the API's error envelope like every other answer."""
-        body = error_body(Refusal(code, str(code), message or "bad request"))
-        self._write(code, body, headers=(("Content-Type", "application/json"),), close=True)
+        self._refuse(code, message or "bad request")
+
+    def _refuse(self, status: int, message: str) -> None:
+        body = error_body(Refusal(status, str(status), message))
+        self._write(status, body, headers=(("Content-Type", "application/json"),), close=True)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the sandbox's request log is `Sandbox.requests`."""
@@ -173,8 +178,9 @@ class _Server(ThreadingHTTPServer):
     # The stdlib's backlog of 5 makes the kernel reset connections under a burst of clients.
     request_queue_size = 1024
 
-    def __init__(self, sandbox: Sandbox, address: tuple[str, int]) -> None:
+    def __init__(self, sandbox: Sandbox, address: tuple[str, int], guard: ControlGuard) -> None:
         self.sandbox = sandbox
+        self.guard = guard
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -204,8 +210,10 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(sandbox: Sandbox, host: str, port: int, idle_timeout: float) -> Iterator[str]:
-    server = _Server(sandbox, (host, port))
+def serve(
+    sandbox: Sandbox, host: str, port: int, idle_timeout: float, control_token: str | None
+) -> Iterator[str]:
+    server = _Server(sandbox, (host, port), ControlGuard(host, control_token))
     server.idle_timeout = idle_timeout
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -202,12 +202,21 @@ class Sandbox(Router):
 
     @contextmanager
     def serve(
-        self, host: str = "127.0.0.1", port: int = 0, *, idle_timeout: float = 30.0
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        idle_timeout: float = 30.0,
+        control_token: str | None = None,
     ) -> Iterator[str]:
         """Serve over real HTTP (a free port by default); yields the base URL. A request
         body over 1 MiB is answered 413 unread; a connection idle for `idle_timeout`
-        seconds is closed."""
+        seconds is closed. The control endpoints (`/_sandbox/...`) answer only this
+        machine's own requests: on a loopback address, a `Host` that is not a loopback
+        name is refused (DNS rebinding), and so is a request a browser marks cross-site;
+        their POST bodies must be `application/json`. With `control_token`, they also
+        need the header `X-Sandbox-Token: TOKEN` (for shared machines)."""
         from ._http import serve
 
-        with serve(self, host, port, idle_timeout) as base_url:
+        with serve(self, host, port, idle_timeout, control_token) as base_url:
             yield base_url

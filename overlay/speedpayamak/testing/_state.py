@@ -100,7 +100,8 @@ class State:
         return bulk_id
 
     def _bulk(self, account: Account, raw_id: str) -> Bulk:
-        if not raw_id.isascii() or not raw_id.isdigit() or int(raw_id) < 1:
+        # At most 19 digits: the API's ids are int64 (and Python refuses 4,300 digits).
+        if not raw_id.isascii() or not raw_id.isdigit() or len(raw_id) > 19 or int(raw_id) < 1:
             problems = FieldProblems(self.validation_errors)
             problems.add("bulk_id", "type", "bulk_id must be a positive integer")
             problems.raise_if_any()

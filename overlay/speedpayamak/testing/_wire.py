@@ -118,8 +118,8 @@ def read_object(body: bytes, form: ValidationForm) -> dict[str, Any]:
     problems = FieldProblems(form)
     try:
         value = json.loads(body) if body.strip() else None
-    except (ValueError, UnicodeDecodeError):
-        problems.add("body", "invalid", "request body is not valid JSON")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        problems.add("body", "invalid", "request body is not valid JSON (or nested too deep)")
         value = {}
     if value is None:
         problems.add("body", "required", "request body is required")
