@@ -311,49 +311,36 @@ class Store:
             me,
         ).fetchall()
         for worker, host, pid, lapsed in workers:
-            if not lapsed and alive(host, pid):
-                continue
-            run(
-                "UPDATE speedpayamak_chunks SET state = 'unknown', error = ? "
-                "WHERE campaign = ? AND worker = ? AND state = 'in_flight'",
-                DIED,
-                self.campaign,
-                worker,
-            )
-            run(
-                "UPDATE speedpayamak_chunks SET state = 'pending', worker = NULL "
-                "WHERE campaign = ? AND worker = ? AND state = 'claimed'",
-                self.campaign,
-                worker,
-            )
-            run(
-                "UPDATE speedpayamak_workers SET state = 'lapsed' WHERE campaign = ? AND id = ?",
-                self.campaign,
-                worker,
-            )
+            if lapsed or not alive(host, pid):
+                self._let_go(run, worker, DIED, "lapsed")
 
     def leave(self, worker: str) -> None:
         """The run ends: what it claimed goes back, what it had in flight is unknown."""
         with self.transaction() as run:
-            run(
-                "UPDATE speedpayamak_chunks SET state = 'pending', worker = NULL "
-                "WHERE campaign = ? AND worker = ? AND state = 'claimed'",
-                self.campaign,
-                worker,
-            )
-            run(
-                "UPDATE speedpayamak_chunks SET state = 'unknown', error = ? "
-                "WHERE campaign = ? AND worker = ? AND state = 'in_flight'",
-                INTERRUPTED,
-                self.campaign,
-                worker,
-            )
-            run(
-                "UPDATE speedpayamak_workers SET state = 'done' WHERE campaign = ? AND id = ? "
-                "AND state = 'running'",
-                self.campaign,
-                worker,
-            )
+            self._let_go(run, worker, INTERRUPTED, "done")
+
+    def _let_go(self, run: _Statements, worker: str, why: str, state: str) -> None:
+        """A worker's chunks in flight become unknown (`why`), its claimed ones pending."""
+        run(
+            "UPDATE speedpayamak_chunks SET state = 'unknown', error = ? "
+            "WHERE campaign = ? AND worker = ? AND state = 'in_flight'",
+            why,
+            self.campaign,
+            worker,
+        )
+        run(
+            "UPDATE speedpayamak_chunks SET state = 'pending', worker = NULL "
+            "WHERE campaign = ? AND worker = ? AND state = 'claimed'",
+            self.campaign,
+            worker,
+        )
+        run(
+            "UPDATE speedpayamak_workers SET state = ? WHERE campaign = ? AND id = ? "
+            "AND state = 'running'",
+            state,
+            self.campaign,
+            worker,
+        )
 
     def heartbeat(self, worker: str, lease: float) -> bool:
         """Renew the lease; False when it had lapsed and others took the worker's chunks."""
