@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from statistics import median
 from typing import Any, Literal
 
 from speedpayamak import AsyncSpeedPayamak, SpeedPayamak
@@ -91,6 +92,9 @@ def _timed(run: Any, latency: float = LATENCY) -> float:
     return seconds
 
 
+ROUNDS = 3  # the compared cases run in paired rounds; ratios are the rounds' medians
+
+
 def run() -> dict[str, Any]:
     postgres = PostgresServer()
     try:
@@ -100,35 +104,49 @@ def run() -> dict[str, Any]:
             def in_postgres() -> dict[str, str]:
                 return {"journal": postgres.url, "campaign": f"bench-{uuid.uuid4().hex[:8]}"}
 
-            seconds = {
+            def fresh_sqlite() -> dict[str, str]:
+                Path(sqlite).unlink(missing_ok=True)
+                return {"journal": sqlite}
+
+            once = {
                 "sync, sequential": _timed(lambda url: _sync(url, 1)),
-                "sync, concurrency 16": _timed(lambda url: _sync(url, 16)),
-                "sync, concurrency 16, SQLite": _timed(lambda url: _sync(url, 16, journal=sqlite)),
-                "sync, concurrency 16, PostgreSQL": _timed(
-                    lambda url: _sync(url, 16, **in_postgres())
-                ),
-                "4 processes x 4, PostgreSQL": _timed(
-                    lambda url: _processes(url, 4, 4, postgres.url)
-                ),
                 "async, concurrency 16": _timed(lambda url: _async(url, 16, "httpx")),
                 "async aiohttp, concurrency 16": _timed(lambda url: _async(url, 16, "aiohttp")),
-                "no latency: sync, sequential": _timed(lambda url: _sync(url, 1), 0.0),
-                "no latency: sync, concurrency 16": _timed(lambda url: _sync(url, 16), 0.0),
             }
+            paired: dict[str, Any] = {
+                "sync, concurrency 16": lambda: _timed(lambda url: _sync(url, 16)),
+                "sync, concurrency 16, SQLite": lambda: _timed(
+                    lambda url: _sync(url, 16, **fresh_sqlite())
+                ),
+                "sync, concurrency 16, PostgreSQL": lambda: _timed(
+                    lambda url: _sync(url, 16, **in_postgres())
+                ),
+                "4 processes x 4, PostgreSQL": lambda: _timed(
+                    lambda url: _processes(url, 4, 4, postgres.url)
+                ),
+                "no latency: sync, sequential": lambda: _timed(lambda url: _sync(url, 1), 0.0),
+                "no latency: sync, concurrency 16": lambda: _timed(lambda url: _sync(url, 16), 0.0),
+            }
+            rounds = [{name: case() for name, case in paired.items()} for _ in range(ROUNDS)]
     finally:
         postgres.close()
-    base = seconds["sync, concurrency 16"]
+    seconds = {**once, **{name: median(r[name] for r in rounds) for name in paired}}
+
+    def ratio(case: str, base: str) -> float:
+        return float(median(r[case] / r[base] for r in rounds))
+
+    base = "sync, concurrency 16"
     ratios = {
-        "speedup_16": seconds["sync, sequential"] / base,
+        "speedup_16": seconds["sync, sequential"] / seconds[base],
         "async_speedup_16": seconds["sync, sequential"] / seconds["async, concurrency 16"],
         "aiohttp_speedup_16": seconds["sync, sequential"]
         / seconds["async aiohttp, concurrency 16"],
-        "sqlite_cost": seconds["sync, concurrency 16, SQLite"] / base,
-        "postgres_cost": seconds["sync, concurrency 16, PostgreSQL"] / base,
-        "processes_cost": seconds["4 processes x 4, PostgreSQL"]
-        / seconds["sync, concurrency 16, PostgreSQL"],
-        "zero_latency_16_vs_1": seconds["no latency: sync, concurrency 16"]
-        / seconds["no latency: sync, sequential"],
+        "sqlite_cost": ratio("sync, concurrency 16, SQLite", base),
+        "postgres_cost": ratio("sync, concurrency 16, PostgreSQL", base),
+        "processes_cost": ratio("4 processes x 4, PostgreSQL", "sync, concurrency 16, PostgreSQL"),
+        "zero_latency_16_vs_1": ratio(
+            "no latency: sync, concurrency 16", "no latency: sync, sequential"
+        ),
     }
     goals = {
         "sqlite_cost": 1.10,
@@ -140,7 +158,9 @@ def run() -> dict[str, Any]:
         "recipients": COUNT,
         "chunk_size": 100,
         "latency_s": LATENCY,
+        "rounds": ROUNDS,
         "seconds": seconds,
+        "round_seconds": rounds,
         **ratios,
         "goals": {name: f"<= {limit:.2f}x" for name, limit in goals.items()},
         "met": {name: ratios[name] <= limit for name, limit in goals.items()},
