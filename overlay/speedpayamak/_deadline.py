@@ -13,6 +13,20 @@ from contextvars import ContextVar, Token
 from typing import Any
 
 _deadline: ContextVar[float | None] = ContextVar("speedpayamak_deadline", default=None)
+# Whether the current attempt wrote anything on the SDK's own pool: False from the start of
+# an attempt that can tell, True from its first write, None where it cannot tell (a
+# caller's client or transport).
+_wrote: ContextVar[bool | None] = ContextVar("speedpayamak_wrote", default=None)
+
+
+def attempt_begins(tracked: bool) -> None:
+    """An attempt starts; `tracked` when its writes go through this module's streams."""
+    _wrote.set(False if tracked else None)
+
+
+def wrote() -> bool | None:
+    """Whether the current attempt wrote anything (None: cannot tell)."""
+    return _wrote.get()
 
 
 class DeadlinePassed(TimeoutError):
@@ -58,7 +72,9 @@ class _Stream:
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, connected=True))
+        bounded = _bounded(timeout, connected=True)
+        _wrote.set(True)  # from here a byte may be on its way
+        self._inner.write(buffer, bounded)
 
     def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None

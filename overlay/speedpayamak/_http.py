@@ -38,6 +38,9 @@ C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # What a transport may raise for a failed exchange; anything else is a bug and shows as one.
 _TRANSPORT_FAILURES = (httpx.HTTPError, OSError, RuntimeError, MemoryError)
+# Notes on a KeyboardInterrupt (or a cancellation) that stopped a send, for who reports it.
+NOT_SENT_NOTE = "speedpayamak: the send was interrupted before anything was written"
+MAY_BE_SENT_NOTE = "speedpayamak: the send was interrupted after its request may have been sent"
 _MAPPED = (*_TRANSPORT_FAILURES, TooLarge, Undecodable, _deadline.DeadlinePassed)
 # Headers of a caller's client that the SDK's request keeps as its own.
 _SDK_HEADERS = frozenset(
@@ -169,6 +172,10 @@ class _Phase:
         _deadline.leave(self._token)
         if exc is not None and isinstance(exc, _MAPPED):
             raise _failure(self._call, self.response, exc) from exc
+        if exc is not None and not isinstance(exc, Exception) and self._call.is_send:
+            # Ctrl-C or a cancellation mid-send: say on it whether the request may be out.
+            unsent = self.response is None and _deadline.wrote() is False
+            exc.add_note(NOT_SENT_NOTE if unsent else MAY_BE_SENT_NOTE)
 
 
 def _failure(call: Any, response: httpx.Response | None, exc: BaseException) -> Exception:
@@ -201,6 +208,7 @@ class SyncHTTP(_Exchange):
         self._connections = _connections(
             config, http_client, transport, httpx.Client, httpx.BaseTransport, _ClientTransport
         )
+        self.own_pool = http_client is None and transport is None
 
     @property
     def client(self) -> httpx.Client:
@@ -210,6 +218,7 @@ class SyncHTTP(_Exchange):
         self, call: Any, timeout: httpx.Timeout, headers: tuple[tuple[str, str], ...] = ()
     ) -> httpx.Response:
         client = self.client
+        _deadline.attempt_begins(self.own_pool)
         with self.phase(call, timeout) as sending:
             response = client.send(self.request(client, call, timeout, headers), stream=True)
         with sending.reading(response), closing(response):
@@ -272,6 +281,7 @@ class AsyncHTTP(_Exchange):
         import asyncio
 
         self._bound_loop()
+        _deadline.attempt_begins(False)  # the async streams do not track their writes
         budget = self.budget(timeout)
         end = _deadline.end_after(budget)
         if not self._whole_deadline:

@@ -18,6 +18,8 @@ from speedpayamak import (
     Page,
     segments,
 )
+from speedpayamak._http import NOT_SENT_NOTE
+from speedpayamak._logging import masked
 
 from . import _input
 from ._errors import EXIT_INTERRUPTED, EXIT_OUTCOME_UNKNOWN, Failed
@@ -160,13 +162,16 @@ def send(session: Session) -> Shown:
         return Shown({"dry_run": True, "segments": sizing, "recipients": len(numbers)}, "")
     if args.idempotency_key is not None:  # one request, sent once for its key
         _needs_journal(args)
-        bulk_id = session.client.messages.send(
-            originator=args.originator,
-            recipients=numbers,
-            message=text,
-            idempotency_key=args.idempotency_key,
+        return _one_send(
+            session,
+            {"recipients": [masked(n) for n in numbers]},
+            lambda: session.client.messages.send(
+                originator=args.originator,
+                recipients=numbers,
+                message=text,
+                idempotency_key=args.idempotency_key,
+            ),
         )
-        return Shown({"bulk_id": bulk_id}, f"bulk id: {bulk_id}")
     bar = ProgressBar("sending")
     handle = session.client.messages.bulk(
         originator=args.originator,
@@ -209,7 +214,7 @@ def _needs_journal(args: argparse.Namespace) -> None:
 
 def _interrupted(session: Session, ledger: BulkResult, sizing: dict[str, Any]) -> Failed:
     """Say what went out before leaving; exit 7 when a chunk may have gone out."""
-    session.show(_bulk_report(ledger, sizing), to_stderr=True)
+    session.show(_bulk_report(ledger, sizing, masked_numbers=True), to_stderr=True)
     status = EXIT_OUTCOME_UNKNOWN if ledger.unknown else EXIT_INTERRUPTED
     return Failed(status, "interrupted; the ledger above says what was sent")
 
@@ -252,10 +257,18 @@ def _when(seconds: float) -> str:
 
 
 def _bulk_report(
-    result: BulkResult, sizing: dict[str, Any] | None, workers: Sequence[CampaignWorker] = ()
+    result: BulkResult,
+    sizing: dict[str, Any] | None,
+    workers: Sequence[CampaignWorker] = (),
+    *,
+    masked_numbers: bool = False,
 ) -> Shown:
     """A bulk send's ledger: counts per state, bulk ids, who failed or is unknown and
     why, and (for a journal) the runs that took part."""
+
+    def numbers_of(numbers: tuple[str, ...]) -> str:  # masked on an interruption's stderr
+        return _input.shortened(tuple(masked(n) for n in numbers) if masked_numbers else numbers)
+
     document: dict[str, Any] = {
         "counts": {
             "accepted": len(result.accepted_recipients),
@@ -282,12 +295,12 @@ def _bulk_report(
     if rows:
         lines.append(table(["BULK ID", "RECIPIENTS"], rows))
     for chunk in result.unknown:
-        shown = _input.shortened(chunk.recipients)
+        shown = numbers_of(chunk.recipients)
         lines.append(f"outcome unknown (may have been sent; {chunk.error}): {shown}")
     for chunk in result.failed:
-        lines.append(f"not sent ({chunk.error}): {_input.shortened(chunk.recipients)}")
+        lines.append(f"not sent ({chunk.error}): {numbers_of(chunk.recipients)}")
     if result.not_sent:
-        lines.append(f"never attempted: {_input.shortened(result.not_sent)}")
+        lines.append(f"never attempted: {numbers_of(result.not_sent)}")
     if workers:
         document["workers"] = [
             {
@@ -365,11 +378,35 @@ def pattern_send(session: Session) -> Shown:
         values[name] = value
     if args.idempotency_key is not None:
         _needs_journal(args)
-    bulk_id = session.client.patterns.send(
-        pattern_code=args.code,
-        originator=args.originator,
-        recipient=args.recipient[0],
-        values=values,
-        idempotency_key=args.idempotency_key,
+    return _one_send(
+        session,
+        {"pattern_code": args.code, "recipient": masked(args.recipient[0])},
+        lambda: session.client.patterns.send(
+            pattern_code=args.code,
+            originator=args.originator,
+            recipient=args.recipient[0],
+            values=values,
+            idempotency_key=args.idempotency_key,
+        ),
     )
+
+
+def _one_send(session: Session, sent: dict[str, Any], send: Callable[[], int]) -> Shown:
+    """One request, and what Ctrl-C leaves of it: nothing sent (exit 130), or a send
+    that may have gone out (exit 7), said with what was sent (numbers masked)."""
+    try:
+        bulk_id = send()
+    except KeyboardInterrupt as interrupt:
+        if NOT_SENT_NOTE in getattr(interrupt, "__notes__", ()):
+            raise Failed(EXIT_INTERRUPTED, "interrupted before anything was sent") from None
+        shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sent.items())
+        session.show(
+            Shown({"outcome": "unknown", **sent}, f"the send may have gone out ({shown})"),
+            to_stderr=True,
+        )
+        raise Failed(
+            EXIT_OUTCOME_UNKNOWN,
+            "interrupted while waiting for the answer: the send may have gone out; "
+            "check before sending again",
+        ) from None
     return Shown({"bulk_id": bulk_id}, f"bulk id: {bulk_id}")
