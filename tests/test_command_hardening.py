@@ -162,11 +162,22 @@ def test_a_long_list_of_numbers_is_shortened(sandbox: Sandbox, tmp_path: Path) -
     listing = tmp_path / "numbers.txt"
     listing.write_text("\n".join(f"0912{n:07d}" for n in range(40)))
     with poor.serve() as base_url:
-        done = run("send", "--from", LINE, "--to-file", str(listing), "hi", base_url=base_url)
+        done = run(
+            "send",
+            "--from",
+            LINE,
+            "--to-file",
+            str(listing),
+            "--chunk-size",
+            "10",
+            "hi",
+            base_url=base_url,
+        )
     assert done.returncode == 5
     out = done.stdout.decode()
-    assert "and 35 more (40 in all)" in out
-    assert out.count("+98912") < 10
+    assert "and 5 more (10 in all)" in out  # the refused chunk
+    assert "and 25 more (30 in all)" in out  # never attempted
+    assert out.count("+98912") < 15
 
 
 def _interrupted_send(

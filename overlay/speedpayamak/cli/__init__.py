@@ -35,11 +35,39 @@ from ._errors import (
 
 
 class _Parser(argparse.ArgumentParser):
-    """Usage errors in one line, exit status 2."""
+    """Usage errors in one line, exit status 2, with the nearest command or flag when a
+    name was mistyped."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        hint = _nearest(self, message)
+        sys.stderr.write(f"{self.prog}: error: {message}{hint} (see --help)\n")
         sys.exit(EXIT_USAGE)
+
+
+def _nearest(parser: argparse.ArgumentParser, message: str) -> str:
+    """ "; did you mean 'X'?" for a mistyped command or flag, else ""."""
+    import difflib
+    import re
+
+    if choice := re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message):
+        word, names = choice[1], re.findall(r"'([^']*)'", choice[2])
+    elif unknown := re.search(r"unrecognized arguments: (\S+)", message):
+        word, names = unknown[1].split("=")[0], sorted(_flags(parser))
+    else:
+        return ""
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _flags(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option string of `parser` and of its commands."""
+    found: set[str] = set()
+    for action in parser._actions:
+        found.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found |= _flags(child)
+    return found
 
 
 def _global_options(defaults: bool) -> argparse.ArgumentParser:
@@ -95,7 +123,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     from speedpayamak import SpeedPayamakError
 
-    from ._output import error_line
     from ._session import Session
 
     args = build_parser().parse_args(argv)
@@ -110,11 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             session.close()
     except SpeedPayamakError as error:
-        error_line(f"{what}: {for_a_person(str(error))}")
-        return exit_status(error)
+        return session.failed(
+            what, type(error).__name__, for_a_person(str(error)), exit_status(error)
+        )
     except Failed as failed:
-        error_line(f"{what}: {for_a_person(str(failed))}")
-        return failed.status
+        return session.failed(what, "CommandError", for_a_person(str(failed)), failed.status)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
 from typing import Any
@@ -16,6 +16,8 @@ from speedpayamak import (
     InvalidRequestError,
     Journal,
     Page,
+    SpeedPayamakError,
+    _checks,
     segments,
 )
 from speedpayamak._http import NOT_SENT_NOTE
@@ -42,12 +44,25 @@ def register(commands: Any, shared: argparse.ArgumentParser) -> None:
     send_parser.add_argument(
         "--to-file", metavar="FILE", help="recipients, one per line (# comments)"
     )
-    send_parser.add_argument("--chunk-size", type=int, default=100, help="recipients per request")
     send_parser.add_argument(
-        "--concurrency", type=int, default=1, metavar="N", help="chunks in flight at once"
+        "--chunk-size",
+        type=int,
+        default=100,
+        metavar="N",
+        help="recipients per request (default: %(default)s)",
     )
     send_parser.add_argument(
-        "--rate", type=float, metavar="PER_SECOND", help="at most this many requests a second"
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="chunks in flight at once (default: %(default)s)",
+    )
+    send_parser.add_argument(
+        "--rate",
+        type=float,
+        metavar="PER_SECOND",
+        help="at most this many requests a second, for the whole campaign (default: no limit)",
     )
     send_parser.add_argument(
         "--journal",
@@ -75,16 +90,18 @@ def register(commands: Any, shared: argparse.ArgumentParser) -> None:
     campaign_parser = add(
         commands, shared, "campaign", campaign, "show a campaign's ledger from its journal"
     )
-    campaign_parser.add_argument("journal", metavar="FILE_OR_URL")
+    campaign_parser.add_argument(
+        "journal", metavar="FILE_OR_URL", help="the campaign's journal: an SQLite file or a URL"
+    )
     _campaign_option(campaign_parser)
 
     message_parser = add(commands, shared, "message", message, "show a sent message")
-    message_parser.add_argument("bulk_id", type=int)
+    message_parser.add_argument("bulk_id", type=int, help="the bulk id a send returned")
 
     recipients_parser = add(
         commands, shared, "recipients", recipients, "list a send's recipients and their statuses"
     )
-    recipients_parser.add_argument("bulk_id", type=int)
+    recipients_parser.add_argument("bulk_id", type=int, help="the bulk id a send returned")
     _listing_options(recipients_parser)
 
     inbox_parser = add(commands, shared, "inbox", inbox, "list received messages")
@@ -94,13 +111,20 @@ def register(commands: Any, shared: argparse.ArgumentParser) -> None:
     actions = pattern.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = add(actions, shared, "create", pattern_create, "create a pattern")
     create.add_argument("--pattern", required=True, help="the template, with %%name%% variables")
-    create.add_argument("--description")
+    create.add_argument("--description", help="a note for the provider's reviewers")
     create.add_argument("--shared", action="store_true", help="share the pattern")
     send_one = add(actions, shared, "send", pattern_send, "send a pattern to one recipient")
     send_one.add_argument("--code", required=True, help="the pattern code")
-    send_one.add_argument("--from", dest="originator", required=True, metavar="LINE")
     send_one.add_argument(
-        "--to", dest="recipient", action="append", required=True, metavar="NUMBER"
+        "--from", dest="originator", required=True, metavar="LINE", help="your line"
+    )
+    send_one.add_argument(
+        "--to",
+        dest="recipient",
+        action="append",
+        required=True,
+        metavar="NUMBER",
+        help="the recipient (one)",
     )
     send_one.add_argument(
         "--var", action="append", default=[], metavar="NAME=VALUE", help="a value (repeat)"
@@ -128,7 +152,9 @@ def _campaign_option(parser: argparse.ArgumentParser) -> None:
 
 def _listing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, help="stop after this many items")
-    parser.add_argument("--page-size", type=int, default=100, help="items per request")
+    parser.add_argument(
+        "--page-size", type=int, default=100, help="items per request (default: %(default)s)"
+    )
 
 
 def user(session: Session) -> Shown:
@@ -143,6 +169,13 @@ def credit(session: Session) -> Shown:
 
 def send(session: Session) -> Shown:
     args = session.args
+    # The settings first: a bad one is refused before anything is read or printed.
+    _checks.positive_int("chunk_size", args.chunk_size)
+    _checks.positive_int("concurrency", args.concurrency)
+    if args.rate is not None:
+        _checks.positive_number("max_rate", args.rate)
+    if args.idempotency_key is not None:
+        _needs_journal(args)
     numbers, text = _input.recipients(args.to, args.to_file), _input.message(args.message)
     size = segments(text)
     sizing = {
@@ -161,7 +194,6 @@ def send(session: Session) -> Shown:
     if args.dry_run:
         return Shown({"dry_run": True, "segments": sizing, "recipients": len(numbers)}, "")
     if args.idempotency_key is not None:  # one request, sent once for its key
-        _needs_journal(args)
         return _one_send(
             session,
             {"recipients": [masked(n) for n in numbers]},
@@ -186,6 +218,18 @@ def send(session: Session) -> Shown:
         resend_unknown=args.resend_unknown,
         progress=bar.update,
     )
+    earlier = handle.result  # with a journal, what earlier or other runs already did
+    done = len(earlier.accepted_recipients) + len(earlier.unknown_recipients)
+    if args.journal is not None and done:
+        session.show(
+            Shown(
+                None,
+                f"resuming: {len(earlier.accepted_recipients)} of {len(numbers)} recipients "
+                f"already accepted, {len(earlier.unknown_recipients)} unknown, "
+                f"{len(earlier.not_sent) + len(earlier.failed_recipients)} left to send",
+            ),
+            to_stderr=True,
+        )
     signals = _GracefulStop(handle.stop)
     try:
         with signals:
@@ -194,7 +238,16 @@ def send(session: Session) -> Shown:
         bar.finish()
         if signals.received:
             raise _interrupted(session, error.result, sizing) from None
-        session.show(_bulk_report(error.result, sizing))
+        result, cause = error.result, error.__cause__
+        alone = len(result.failed) + len(result.unknown) == 1 and not result.accepted
+        if (
+            alone
+            and not result.not_sent
+            and args.journal is None
+            and isinstance(cause, SpeedPayamakError)
+        ):
+            raise cause from None  # one request: its own error says it all
+        session.show(_bulk_report(result, sizing))
         raise
     except KeyboardInterrupt:
         # A second Ctrl-C or SIGTERM: the chunks in flight were abandoned, as `unknown`.
@@ -216,7 +269,12 @@ def _interrupted(session: Session, ledger: BulkResult, sizing: dict[str, Any]) -
     """Say what went out before leaving; exit 7 when a chunk may have gone out."""
     session.show(_bulk_report(ledger, sizing, masked_numbers=True), to_stderr=True)
     status = EXIT_OUTCOME_UNKNOWN if ledger.unknown else EXIT_INTERRUPTED
-    return Failed(status, "interrupted; the ledger above says what was sent")
+    resume = (
+        "run the same command again to resume"
+        if session.args.journal is not None
+        else "with --journal FILE, running the same command again would resume"
+    )
+    return Failed(status, f"interrupted; the ledger above says what was sent; {resume}")
 
 
 class _GracefulStop:
@@ -256,6 +314,9 @@ def _when(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
 
+SHOWN_BULK_IDS = 10
+
+
 def _bulk_report(
     result: BulkResult,
     sizing: dict[str, Any] | None,
@@ -292,8 +353,13 @@ def _bulk_report(
     counts = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in document["counts"].items())
     lines = [f"recipients: {counts}"]
     rows = [(c.bulk_id, len(c.recipients)) for c in result.accepted]
-    if rows:
-        lines.append(table(["BULK ID", "RECIPIENTS"], rows))
+    if rows:  # a million recipients make 10,000 rows: the first few, and where the rest are
+        lines.append(table(["BULK ID", "RECIPIENTS"], rows[:SHOWN_BULK_IDS]))
+        if len(rows) > SHOWN_BULK_IDS:
+            lines.append(
+                f"... and {len(rows) - SHOWN_BULK_IDS} more bulk ids (all of them: --json, or "
+                "`speedpayamak campaign JOURNAL` for a campaign with a journal)"
+            )
     for chunk in result.unknown:
         shown = numbers_of(chunk.recipients)
         lines.append(f"outcome unknown (may have been sent; {chunk.error}): {shown}")
@@ -322,35 +388,69 @@ def message(session: Session) -> Shown:
     return Shown(found, pairs(list(found.items())))
 
 
-def _limited(pages: Iterator[Page[Any]], args: argparse.Namespace, label: str) -> list[Any]:
-    """Items across pages, up to --limit, with a progress bar on a terminal."""
+def _listing(
+    session: Session,
+    pages: Iterator[Page[Any]],
+    label: str,
+    columns: Sequence[tuple[str, int]],
+    row: Callable[[Any], Sequence[object]],
+) -> Shown:
+    """Items across pages, up to --limit. For a person each page is printed as it arrives
+    (`| head` stops the fetching); under --json they make one document at the end."""
+    args = session.args
     if args.limit is not None and args.limit < 0:
         raise InvalidRequestError("--limit must be 0 or more")
     bar = ProgressBar(label)
-    items: list[Any] = []
+    kept: list[Any] = []
+    shown = 0
     for page in pages:
-        items.extend(page.items)
-        bar.update(len(items), page.meta.total)
-        if args.limit is not None and len(items) >= args.limit:
+        items = list(page.items)[: None if args.limit is None else args.limit - shown]
+        if args.json:
+            kept.extend(items)
+        else:
+            if not shown and items:
+                print(_line([name for name, _ in columns], columns))
+                print(_line(["-" * width for _, width in columns], columns))
+            for item in items:
+                print(_line([str(cell) for cell in row(item)], columns))
+            sys.stdout.flush()
+        shown += len(items)
+        total = page.meta.total if args.limit is None else min(args.limit, page.meta.total)
+        if total:  # an empty listing draws no 0/0
+            bar.update(shown, total)
+        if args.limit is not None and shown >= args.limit:
             break
     bar.finish()
-    return list(itertools.islice(items, args.limit))
+    if args.json:
+        return Shown([item.to_dict() for item in kept], "")
+    return Shown(None, "" if shown else "(none)")
+
+
+def _line(cells: Sequence[str], columns: Sequence[tuple[str, int]]) -> str:
+    padded = [
+        c.replace("\n", " ").ljust(width) for c, (_, width) in zip(cells, columns, strict=True)
+    ]
+    return "  ".join(padded).rstrip()
 
 
 def recipients(session: Session) -> Shown:
     args = session.args
     pages = session.client.messages.recipients(args.bulk_id, page_size=args.page_size).pages()
-    found = _limited(pages, args, "fetching statuses")
-    rows = [(r.recipient, r.status) for r in found]
-    return Shown([r.to_dict() for r in found], table(["RECIPIENT", "STATUS"], rows))
+    columns = [("RECIPIENT", 15), ("STATUS", 10)]
+    return _listing(session, pages, "fetching statuses", columns, lambda r: (r.recipient, r.status))
 
 
 def inbox(session: Session) -> Shown:
     args = session.args
     pages = session.client.messages.inbox(page_size=args.page_size).pages()
-    found = _limited(pages, args, "fetching inbox")
-    rows = [(m.time.isoformat(), m.sender, m.number, m.message) for m in found]
-    return Shown([m.to_dict() for m in found], table(["TIME", "SENDER", "LINE", "MESSAGE"], rows))
+    columns = [("TIME", 25), ("SENDER", 15), ("LINE", 15), ("MESSAGE", 0)]
+    return _listing(
+        session,
+        pages,
+        "fetching inbox",
+        columns,
+        lambda m: (m.time.isoformat(), m.sender, m.number, m.message),
+    )
 
 
 def pattern_create(session: Session) -> Shown:

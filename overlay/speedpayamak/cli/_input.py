@@ -28,6 +28,12 @@ def message(argument: str | None) -> str:
     if argument is not None:
         text = argument
     else:
+        if sys.stdin.isatty():  # a person at a terminal, who may not know it waits for them
+            print(
+                "reading the message from standard input; end it with Ctrl-D",
+                file=sys.stderr,
+                flush=True,
+            )
         try:
             text = sys.stdin.buffer.read().decode("utf-8").rstrip("\n")
         except UnicodeDecodeError as exc:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._output import emit_json
+from ._output import emit_json, error_line
 
 if TYPE_CHECKING:
     from speedpayamak import SpeedPayamak
@@ -33,6 +33,7 @@ class Session:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self._client: SpeedPayamak | None = None
+        self._documents = 0  # JSON documents printed
 
     @property
     def client(self) -> SpeedPayamak:
@@ -70,8 +71,17 @@ class Session:
         if getattr(self.args, "json", False):
             if shown.document is not None:
                 emit_json(shown.document)
+                self._documents += 1
         elif shown.text:
             print(shown.text, file=sys.stderr if to_stderr else sys.stdout)
+
+    def failed(self, what: str, kind: str, message: str, status: int) -> int:
+        """Report a failure in one line on stderr; under --json also as the document on
+        stdout, unless one (a ledger) was printed already. Returns the exit status."""
+        error_line(f"{what}: {message}")
+        if getattr(self.args, "json", False) and not self._documents:
+            emit_json({"error": {"kind": kind, "message": message, "exit_status": status}})
+        return status
 
     def close(self) -> None:
         if self._client is not None:
