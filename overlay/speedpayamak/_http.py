@@ -16,9 +16,10 @@ headers) and never mutated or closed by the SDK.
 from __future__ import annotations
 
 import os
+import ssl
 import threading
-from collections.abc import Callable
-from contextlib import aclosing, closing
+from collections.abc import Callable, Iterator
+from contextlib import aclosing, closing, contextmanager
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -219,7 +220,7 @@ class SyncHTTP(_Exchange):
     ) -> httpx.Response:
         client = self.client
         _deadline.attempt_begins(self.own_pool)
-        with self.phase(call, timeout) as sending:
+        with self.phase(call, timeout) as sending, _unless_closed(client):
             response = client.send(self.request(client, call, timeout, headers), stream=True)
         with sending.reading(response), closing(response):
             body = self.body(response)
@@ -303,7 +304,7 @@ class AsyncHTTP(_Exchange):
         end: float | None,
     ) -> httpx.Response:
         client = self.client
-        with self.phase(call, timeout, end) as sending:
+        with self.phase(call, timeout, end) as sending, _unless_closed(client):
             request = self.request(client, call, timeout, headers)
             response = await client.send(request, stream=True)
         async with aclosing(response):
@@ -354,11 +355,53 @@ def _connections(
             return client_type(**_options(config), transport=given)
         if backend_transport is not None:
             return client_type(**_options(config), transport=backend_transport())
-        client = client_type(**_options(config), limits=_limits(config), trust_env=True)
+        with _certificates_named_by_the_environment():
+            client = client_type(**_options(config), limits=_limits(config), trust_env=True)
         _install_deadlines(client, backend)
         return client
 
     return _Connections(build, renew_after_fork=given is None)
+
+
+CLOSED = "this client is closed (close() or the end of its `with` block); nothing was sent"
+
+
+@contextmanager
+def _unless_closed(client: httpx.Client | httpx.AsyncClient) -> Iterator[None]:
+    """A send on a closed client is refused before anything is written, also when the
+    client is closed by another thread while this one starts its request."""
+    if client.is_closed:
+        raise InvalidRequestError(CLOSED)
+    try:
+        yield
+    except RuntimeError:  # httpx's refusal to send on a closed client, raised before I/O
+        if client.is_closed:
+            raise InvalidRequestError(CLOSED) from None
+        raise
+
+
+@contextmanager
+def _certificates_named_by_the_environment() -> Iterator[None]:
+    """SSL_CERT_FILE or SSL_CERT_DIR naming what cannot be read is a setting to fix (a
+    missing directory is found here: OpenSSL would only fail the first handshake)."""
+    for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        if variable in os.environ and not os.path.exists(os.environ[variable]):
+            raise InvalidRequestError(
+                f"{variable}={os.environ[variable]!r} names nothing: the CA certificates "
+                "cannot be loaded; fix or unset the variable"
+            )
+    try:
+        yield
+    except (OSError, ssl.SSLError) as exc:
+        given = [v for v in ("SSL_CERT_FILE", "SSL_CERT_DIR") if v in os.environ]
+        missing = [v for v in given if not os.path.exists(os.environ[v])]
+        named = [f"{v}={os.environ[v]!r}" for v in missing or given]
+        if not named:
+            raise
+        raise InvalidRequestError(
+            f"cannot load the CA certificates that {' and '.join(named)} names: "
+            f"{type(exc).__name__}: {exc}; fix or unset the variable"
+        ) from None
 
 
 def _limits(config: Config) -> httpx.Limits:
@@ -402,7 +445,8 @@ class _ClientTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         _caller_headers(self._client, request)
-        return self._client.send(request, stream=True, follow_redirects=False)
+        # auth=None: the caller's auth= would replace the key's Authorization.
+        return self._client.send(request, stream=True, auth=None, follow_redirects=False)
 
 
 class _AsyncClientTransport(httpx.AsyncBaseTransport):
@@ -413,4 +457,4 @@ class _AsyncClientTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         _caller_headers(self._client, request)
-        return await self._client.send(request, stream=True, follow_redirects=False)
+        return await self._client.send(request, stream=True, auth=None, follow_redirects=False)

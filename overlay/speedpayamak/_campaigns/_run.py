@@ -210,16 +210,21 @@ class BulkRun:
 
     def failed(self, chunk: Chunk, error: SpeedPayamakError) -> None:
         index = chunk.index
-        if isinstance(error, JournalError | _NotStarted):
-            # Nothing of this chunk was processed: only never-sent failures and 429s are
-            # tried again, and the store failed before the next attempt was written.
+        if isinstance(error, JournalError | _NotStarted | InvalidRequestError):
+            # Nothing of this chunk was written: the store failed, the run stopped, or the
+            # client refused the request (closed) before its next attempt.
             with self._lock:
                 self._learned[index] = Row(self._chunks[index], "pending")
                 held = self._mine.pop(index, None)
             if isinstance(error, JournalError):
                 self.storage_failed(error)
-            elif held == "claimed":
+                return
+            if isinstance(error, InvalidRequestError):
+                self.stop(error)
+            if held == "claimed":
                 self._release(index)
+            else:  # claimed straight into flight, but never written
+                self._write(index, Row(self._chunks[index], "pending"))
             return
         state = "failed" if refused(error) else "unknown"
         row = Row(self._chunks[index], state, None, str(error))
