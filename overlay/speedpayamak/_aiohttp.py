@@ -68,6 +68,10 @@ def never_sent(exc: BaseException) -> bool | None:
         return None
     import aiohttp
 
-    # Refused, unresolvable, TLS or proxy failures while connecting, and a connect or pool
-    # timeout, all happen before a byte of the request is written. Nothing else does.
-    return isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+    # Refused, unresolvable, TLS or proxy failures while connecting, a proxy refusing
+    # CONNECT, and a connect or pool timeout all happen before a byte of the request is
+    # written. Nothing else does.
+    never = (
+        aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError | aiohttp.ClientHttpProxyError
+    )
+    return isinstance(cause, never)

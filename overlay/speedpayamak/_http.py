@@ -36,7 +36,8 @@ C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
 
 # Failures that happen before a single byte of the request is written.
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# A ProxyError is a proxy refusing CONNECT: no tunnel was opened, so nothing was sent.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 # What a transport may raise for a failed exchange; anything else is a bug and shows as one.
 _TRANSPORT_FAILURES = (httpx.HTTPError, OSError, RuntimeError, MemoryError)
 # Notes on a KeyboardInterrupt (or a cancellation) that stopped a send, for who reports it.
