@@ -60,9 +60,9 @@ class Keys:
         self._store = store
         self._retention = retention
 
-    def look(self, key: str, request_digest: str, lease: float) -> Claimed | int | float:
-        """Claim `key` (Claimed), or the first call's bulk id, or seconds to wait while
-        the first call is in flight. Raises when the key says the send may have gone out
+    def look(self, key: str, request_digest: str, lease: float) -> Claimed | int | None:
+        """Claim `key` (Claimed), or the first call's bulk id, or None while the first
+        call is in flight elsewhere. Raises when the key says the send may have gone out
         or belongs to another request."""
         store, now = self._store, self._store.dialect.now
         worker = uuid.uuid4().hex
@@ -86,8 +86,8 @@ class Keys:
                 "FROM speedpayamak_keys WHERE key = ?",
                 key,
             ).fetchone()
-            if found is None:  # removed between the two statements: look again
-                return 0.0
+            if found is None:  # released between the two statements: look again
+                return None
             theirs, state, bulk_id, error, host, pid, lapsed = found
             if theirs != request_digest:
                 raise InvalidRequestError(
@@ -108,7 +108,7 @@ class Keys:
                 f"the send under idempotency key {key!r} may have gone out ({error}); "
                 "nothing was sent now"
             )
-        return -1.0  # in flight elsewhere
+        return None  # in flight elsewhere
 
     def sent(self, key: str, claimed: Claimed, bulk_id: int) -> None:
         self._store.one(
@@ -160,10 +160,8 @@ class KeyedSend:
     def next(self) -> Claimed | int | float:
         """Claimed (send now), a bulk id (already sent), or seconds to wait and ask again."""
         found = self.keys.look(self.key, self._digest, self._lease)
-        if not isinstance(found, float):
+        if found is not None:
             return found
-        if found == 0.0:
-            return 0.0
         left = self._until - time.monotonic()
         if left <= 0:
             raise SendInProgressError(
