@@ -210,7 +210,7 @@ class SyncHTTP(_Exchange):
         self._connections = _connections(
             config, http_client, transport, httpx.Client, httpx.BaseTransport, _ClientTransport
         )
-        self.own_pool = http_client is None and transport is None
+        self.own_pool: bool = http_client is None and transport is None
 
     @property
     def client(self) -> httpx.Client:
