@@ -5,29 +5,21 @@ and the sandbox server as a peer that cannot be made to hoard memory or threads.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from speedpayamak.testing import Fault, Sandbox
 
+from tests.cli_support import COMMAND, environment
 from tests.conftest import KEY, LINE
-
-COMMAND = str(Path(sys.executable).parent / "speedpayamak")
 
 
 def env(base_url: str | None = None, key: str | None = KEY) -> dict[str, str]:
-    found = {k: v for k, v in os.environ.items() if not k.startswith("SPEEDPAYAMAK_")}
-    if key is not None:
-        found["SPEEDPAYAMAK_API_KEY"] = key
-    if base_url is not None:
-        found["SPEEDPAYAMAK_BASE_URL"] = base_url
-    return found
+    return environment(base_url, key)
 
 
 def run(

@@ -5,27 +5,19 @@ may have gone out (exit 7, with what was sent, numbers masked) or nothing was se
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-from tests.conftest import KEY, LINE
+from tests.cli_support import COMMAND, environment
+from tests.conftest import LINE
 from tests.servers import serve
 
-COMMAND = str(Path(sys.executable).parent / "speedpayamak")
 NUMBER = "09121234567"
-
-
-def environment(base_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPEEDPAYAMAK_")}
-    return {**env, "SPEEDPAYAMAK_API_KEY": KEY, "SPEEDPAYAMAK_BASE_URL": base_url}
 
 
 @contextmanager
@@ -68,8 +60,10 @@ def silent_listener() -> Iterator[str]:
 
 
 def interrupted(
-    command: list[str], base_url: str, ready: threading.Event | None
+    command: list[str], base_url: str, ready: threading.Event | None, *, twice: bool = False
 ) -> subprocess.CompletedProcess[str]:
+    """The command, given Ctrl-C once its request reached the server (`ready`) or after a
+    second; `twice`: a second Ctrl-C shortly after the first."""
     process = subprocess.Popen(
         command,
         env=environment(base_url),
@@ -83,6 +77,9 @@ def interrupted(
         time.sleep(1.0)
     time.sleep(0.2)
     process.send_signal(signal.SIGINT)
+    if twice:
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
@@ -136,20 +133,9 @@ def test_ctrl_c_during_the_tls_handshake_says_nothing_was_sent() -> None:
 def test_a_second_ctrl_c_on_send_masks_the_numbers_it_prints() -> None:
     command = [COMMAND, "send", "--from", LINE, "--to", NUMBER, "--to", "09351234567", "hi"]
     with never_answering() as (base_url, received):
-        process = subprocess.Popen(
-            command,
-            env=environment(base_url),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert received.wait(20)
-        time.sleep(0.2)
-        process.send_signal(signal.SIGINT)
-        time.sleep(0.3)
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
-    assert process.returncode == 7, err
+        done = interrupted(command, base_url, received, twice=True)
+    err = done.stderr
+    assert done.returncode == 7, err
     assert "4567" in err
     assert "9121234567" not in err
     assert "9351234567" not in err
