@@ -12,9 +12,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+from speedpayamak import SpeedPayamak
+from speedpayamak.testing import Sandbox
 
 from tests.cli_support import COMMAND, environment
-from tests.conftest import LINE
+from tests.conftest import KEY, LINE
 from tests.servers import serve
 
 NUMBER = "09121234567"
@@ -139,3 +143,20 @@ def test_a_second_ctrl_c_on_send_masks_the_numbers_it_prints() -> None:
     assert "4567" in err
     assert "9121234567" not in err
     assert "9351234567" not in err
+
+
+def test_a_keyed_send_interrupted_before_anything_was_written_can_be_sent_again(
+    tmp_path: Path,
+) -> None:
+    keyed = [*PATTERN, "--journal", str(tmp_path / "keys.db"), "--idempotency-key", "otp:7"]
+    with silent_listener() as base_url:
+        stopped = interrupted(keyed, base_url, None)
+    assert stopped.returncode == 130, stopped.stderr
+    sandbox = Sandbox(KEY, credit=100, lines=[LINE], auto_approve=True)
+    with sandbox.serve() as base_url:
+        with SpeedPayamak(KEY, base_url=base_url) as client:
+            code = client.patterns.create(pattern="code %code%").code
+        again = [c if c != "otp1" else code for c in keyed]
+        sent = subprocess.run(again, env=environment(base_url), capture_output=True, text=True)
+    assert sent.returncode == 0, sent.stderr  # the key was released, not left unknown
+    assert len(sandbox.outbox) == 1

@@ -22,6 +22,7 @@ import attrs
 
 from speedpayamak import _checks
 from speedpayamak._calls import Call
+from speedpayamak._http import NOT_SENT_NOTE
 from speedpayamak.errors import (
     InvalidRequestError,
     JournalError,
@@ -120,8 +121,10 @@ class Keys:
         )
 
     def failed(self, key: str, claimed: Claimed, error: BaseException) -> None:
-        """Release the key when the failure proves nothing was sent; else it is unknown."""
-        if isinstance(error, SpeedPayamakError) and refused(error):
+        """Release the key when the failure proves nothing was sent (a refusal, or an
+        interruption the transport saw before anything was written); else it is unknown."""
+        unsent = NOT_SENT_NOTE in getattr(error, "__notes__", ())
+        if unsent or (isinstance(error, SpeedPayamakError) and refused(error)):
             self._store.one(
                 "DELETE FROM speedpayamak_keys WHERE key = ? AND worker = ? RETURNING key",
                 key,

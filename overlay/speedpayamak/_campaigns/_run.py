@@ -40,12 +40,14 @@ Progress = Callable[[int, int], None]
 POLL = 0.2
 # Added to the longest an attempt can take, for the default lease.
 LEASE_MARGIN = 15.0
+# An attempt with no deadline (a timeout of None) is taken to last at most this long.
+UNBOUNDED_ATTEMPT = 600.0
 
 
 def longest_attempt(policy: RetryPolicy, connect: float | None, read: float | None) -> float:
     """The longest one chunk's request can be on its way: every attempt to its deadline,
     and the longest wait between them (a capped Retry-After)."""
-    per_attempt = (connect or 0.0) + (read or 0.0) if connect and read else 600.0
+    per_attempt = connect + read if connect and read else UNBOUNDED_ATTEMPT
     waits = max(policy.max_retry_after, policy.max_delay)
     return per_attempt * (policy.max_retries + 1) + waits * policy.max_retries
 
