@@ -221,8 +221,13 @@ class SyncHTTP(_Exchange):
     ) -> httpx.Response:
         client = self.client
         _deadline.attempt_begins(self.own_pool)
-        with self.phase(call, timeout) as sending, _unless_closed(client):
-            response = client.send(self.request(client, call, timeout, headers), stream=True)
+        with self.phase(call, timeout) as sending:
+            _refuse_if_closed(client)
+            try:
+                response = client.send(self.request(client, call, timeout, headers), stream=True)
+            except RuntimeError:  # closed by another thread as this request started
+                _refuse_if_closed(client)
+                raise
         with sending.reading(response), closing(response):
             body = self.body(response)
             if not response.is_stream_consumed:
@@ -305,9 +310,14 @@ class AsyncHTTP(_Exchange):
         end: float | None,
     ) -> httpx.Response:
         client = self.client
-        with self.phase(call, timeout, end) as sending, _unless_closed(client):
+        with self.phase(call, timeout, end) as sending:
+            _refuse_if_closed(client)
             request = self.request(client, call, timeout, headers)
-            response = await client.send(request, stream=True)
+            try:
+                response = await client.send(request, stream=True)
+            except RuntimeError:  # closed by another task as this request started
+                _refuse_if_closed(client)
+                raise
         async with aclosing(response):
             with sending.reading(response):
                 body = self.body(response)
@@ -367,18 +377,11 @@ def _connections(
 CLOSED = "this client is closed (close() or the end of its `with` block); nothing was sent"
 
 
-@contextmanager
-def _unless_closed(client: httpx.Client | httpx.AsyncClient) -> Iterator[None]:
-    """A send on a closed client is refused before anything is written, also when the
-    client is closed by another thread while this one starts its request."""
+def _refuse_if_closed(client: httpx.Client | httpx.AsyncClient) -> None:
+    """A send on a closed client is refused before anything is written (httpx's own
+    refusal is a RuntimeError, which would read as a failure mid-send)."""
     if client.is_closed:
         raise InvalidRequestError(CLOSED)
-    try:
-        yield
-    except RuntimeError:  # httpx's refusal to send on a closed client, raised before I/O
-        if client.is_closed:
-            raise InvalidRequestError(CLOSED) from None
-        raise
 
 
 @contextmanager
