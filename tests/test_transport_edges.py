@@ -1,14 +1,17 @@
 """What reaches the wire is the SDK's: the key wins over a caller's `auth=`, a closed
 client refuses before anything is sent, a proxy refusing CONNECT means nothing was sent,
-and certificates named by the environment that cannot be read are a setting to fix."""
+certificates named by the environment that cannot be read are a setting to fix, and a
+connection that said more than its answer is never reused."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import subprocess
 import sys
 import threading
+from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +22,7 @@ from speedpayamak import (
     InvalidRequestError,
     OutcomeUnknownError,
     SpeedPayamak,
+    UnexpectedResponseError,
 )
 from speedpayamak.testing import Sandbox
 
@@ -142,3 +146,65 @@ def send_through(backend: str) -> int:
             )
 
     return asyncio.run(main())
+
+
+def _answering_twice(received: list[bytes]) -> Any:
+    """A server that writes one complete extra answer after each real one."""
+
+    def handler(conn: socket.socket, request: bytes) -> None:
+        received.append(request.split(b"\r\n", 1)[0])
+        real = b'{"status":"OK","code":"OK","message":"Ok","data":{"bulk_id":%d}}' % (
+            5000 + len(received)
+        )
+        extra = b'{"status":"OK","code":"OK","message":"Ok","data":{"bulk_id":666}}'
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+        conn.sendall(head % len(real) + real + head % len(extra) + extra)
+
+    return serve(handler)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_answer_beyond_the_real_one_is_never_read_as_the_next(mode: str) -> None:
+    received: list[bytes] = []
+
+    def send_twice(base_url: str) -> list[int]:
+        arguments: dict[str, Any] = {
+            "originator": LINE,
+            "recipients": ["09120000001"],
+            "message": "x",
+        }
+        if mode == "sync":
+            with SpeedPayamak(KEY, base_url=base_url) as client:
+                return [client.messages.send(**arguments) for _ in range(2)]
+
+        async def main() -> list[int]:
+            async with AsyncSpeedPayamak(KEY, base_url=base_url) as client:
+                return [await client.messages.send(**arguments) for _ in range(2)]
+
+        return asyncio.run(main())
+
+    with _answering_twice(received) as base_url:
+        bulk_ids = send_twice(base_url)
+    assert bulk_ids == [5001, 5002]  # each its own answer, never the extra 666
+    assert len(received) == 2  # the second send reached the server
+
+
+def test_a_body_longer_than_its_content_length_does_not_cross_into_the_next_answer() -> None:
+    """A server counting Content-Length in characters: the bytes left over stay on a
+    connection that is then closed, never read as the next call's answer."""
+    received: list[bytes] = []
+
+    def handler(conn: socket.socket, request: bytes) -> None:
+        received.append(request)
+        body = json.dumps(
+            {"status": "OK", "code": "OK", "message": "پیام ارسال شد", "data": {"credit": 7.5}},
+            ensure_ascii=False,
+        )
+        head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+        conn.sendall((head % len(body)).encode() + body.encode())  # characters, not bytes
+
+    with serve(handler) as base_url, SpeedPayamak(KEY, base_url=base_url, max_retries=0) as client:
+        for _ in range(2):
+            with pytest.raises(UnexpectedResponseError):
+                client.credit()  # the body is cut short: not the API's envelope
+    assert len(received) == 2  # each call was its own request on its own connection

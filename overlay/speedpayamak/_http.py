@@ -20,7 +20,7 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import aclosing, closing, contextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import httpx
 
@@ -231,8 +231,11 @@ class SyncHTTP(_Exchange):
         with sending.reading(response), closing(response):
             body = self.body(response)
             if not response.is_stream_consumed:
-                for chunk in response.iter_raw():
+                # The stream itself, not iter_raw(), which would close the response (and
+                # free its connection) before the connection can be looked at.
+                for chunk in cast(httpx.SyncByteStream, response.stream):
                     body.add(chunk)
+                _never_reuse_if_it_said_more(response)
             body.finish()
         return self.answer(response, body)
 
@@ -322,8 +325,9 @@ class AsyncHTTP(_Exchange):
             with sending.reading(response):
                 body = self.body(response)
                 if not response.is_stream_consumed:
-                    async for chunk in response.aiter_raw():
+                    async for chunk in cast(httpx.AsyncByteStream, response.stream):
                         body.add(chunk)
+                    _never_reuse_if_it_said_more(response)
                 body.finish()
         return self.answer(response, body)
 
@@ -375,6 +379,20 @@ def _connections(
 
 
 CLOSED = "this client is closed (close() or the end of its `with` block); nothing was sent"
+
+
+def _never_reuse_if_it_said_more(response: httpx.Response) -> None:
+    """A connection that has sent bytes beyond this answer (another answer: a proxy's or
+    a server's bug) must not carry the next request, which would read them as its own.
+    While still this request's, its pooled HTTP/1.1 connection is set to expire at once,
+    so the pool closes it instead of reusing it. Bytes arriving later, while it is idle,
+    make httpcore's pool drop it before reuse (it checks idle sockets for readability)."""
+    stream = getattr(getattr(response.stream, "_stream", None), "_httpcore_stream", None)
+    connection = getattr(getattr(stream, "_stream", None), "_connection", None)
+    state = getattr(connection, "_h11_state", None)
+    if state is not None and state.trailing_data[0]:
+        log.debug("the connection sent more than its answer: it will not be reused")
+        connection._keepalive_expiry = -1.0  # type: ignore[union-attr]
 
 
 def _refuse_if_closed(client: httpx.Client | httpx.AsyncClient) -> None:
