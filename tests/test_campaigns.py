@@ -320,3 +320,17 @@ def test_a_killed_campaign_resumes_without_sending_twice(tmp_path: Path, seed: i
     assert document["not_sent"] == []
     assert document["failed"] == []
     assert 0 < killed_at < len(recipients) // 10
+
+
+def test_a_lease_shorter_than_the_longest_attempt_is_refused(tmp_path: Path) -> None:
+    """The documented figure: 3 attempts of 5 + 30 s and 2 waits of 60 s make 225 s."""
+    sandbox = Sandbox(KEY, credit=10**6, lines=[LINE])
+    arguments: dict[str, Any] = {"originator": LINE, "recipients": numbers(10), "message": "x"}
+    with SpeedPayamak(KEY, base_url="https://s.test", transport=sandbox.transport()) as client:
+        with pytest.raises(InvalidRequestError, match="longer than 225 s"):
+            client.messages.bulk(**arguments, journal=tmp_path / "a.db", lease=200)
+        quick = client.with_options(timeout=1, max_retries=0)
+        with pytest.raises(InvalidRequestError, match="longer than 2 s"):
+            quick.messages.bulk(**arguments, journal=tmp_path / "b.db", lease=2)
+        assert quick.messages.send_bulk(**arguments, journal=tmp_path / "c.db", lease=2.5).ok
+    assert len(sandbox.outbox) == 1

@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from speedpayamak_api.models import InboxMessage, Message, Pattern, Recipient
 
@@ -23,7 +23,7 @@ from .errors import InvalidRequestError, RateLimitError
 if TYPE_CHECKING:
     from ._campaigns import AsyncBulkSend, BulkResult, BulkSend
     from ._campaigns._keys import Keys
-    from ._campaigns._run import BulkRun, Progress
+    from ._campaigns._run import Progress
 
 
 DEFAULT_RETENTION = 24 * 3600.0
@@ -60,14 +60,6 @@ class KeyStore:
             if self._keys is not None:
                 self._keys.close()
                 self._keys = None
-
-
-def _start(engine: SyncEngine | AsyncEngine, **options: Any) -> BulkRun:
-    """Open a bulk send's campaign, with the lease this engine's timeouts call for."""
-    from ._campaigns._run import start
-
-    timeout = engine.timeout
-    return start(engine.policy, timeout.connect, timeout.read, **options)
 
 
 class Messages:
@@ -164,8 +156,9 @@ class Messages:
         """A bulk send to run with `.send()`, whose `.result` is exact at any moment (read
         it after Ctrl-C to know what went out); see send_bulk."""
         from ._campaigns import BulkSend
+        from ._campaigns._run import start
 
-        run = _start(
+        run = start(
             self._engine,
             originator=originator,
             recipients=recipients,
@@ -323,8 +316,9 @@ class AsyncMessages:
         """A bulk send to run with `await .send()`; see Messages.bulk. A cancelled run lets
         CancelledError through and leaves `.result` exact."""
         from ._campaigns import AsyncBulkSend
+        from ._campaigns._run import start
 
-        run = _start(
+        run = start(
             self._engine,
             originator=originator,
             recipients=recipients,

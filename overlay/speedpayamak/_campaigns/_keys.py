@@ -184,7 +184,7 @@ def _keyed(
     engine: SyncEngine | AsyncEngine, keys: Keys, call: Call[Any, int], key: str
 ) -> KeyedSend:
     timeout = engine.timeout
-    longest = longest_attempt(engine.policy, timeout.connect, timeout.read)
+    longest = longest_attempt(engine)
     patience = (timeout.connect or 0.0) + (timeout.read or 0.0) or longest
     return KeyedSend(keys, key, call.request, lease_for(longest, None), patience)
 

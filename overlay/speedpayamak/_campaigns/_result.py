@@ -89,7 +89,7 @@ _IN_FLIGHT = "this chunk is in flight"
 
 def _recorded(row: Row) -> SpeedPayamakError:
     """The error of a chunk recorded by another run, rebuilt from its text."""
-    if row.state in ("in_flight", "claimed"):
+    if row.state == "in_flight":
         return OutcomeUnknownError(row.error or _IN_FLIGHT)
     text = row.error or "recorded without a reason"
     return OutcomeUnknownError(text) if row.state == "unknown" else SpeedPayamakError(text)

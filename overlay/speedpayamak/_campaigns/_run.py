@@ -12,6 +12,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import attrs
 from speedpayamak_api.models import SendSMSEnvelope
@@ -19,7 +20,6 @@ from speedpayamak_api.models import SendSMSEnvelope
 from speedpayamak import _calls, _checks
 from speedpayamak._calls import Call
 from speedpayamak._logging import log, masked
-from speedpayamak._retry import RetryPolicy
 from speedpayamak.errors import (
     APIConnectionError,
     APIError,
@@ -34,6 +34,9 @@ from ._result import BulkResult, ledger
 from ._rows import Plan, Row
 from ._store import INTERRUPTED, CampaignStore, open_store
 
+if TYPE_CHECKING:
+    from speedpayamak._engine import AsyncEngine, SyncEngine
+
 Progress = Callable[[int, int], None]
 
 # How long a run whose chunks are all taken waits between looks at the other workers.
@@ -44,9 +47,10 @@ LEASE_MARGIN = 15.0
 UNBOUNDED_ATTEMPT = 600.0
 
 
-def longest_attempt(policy: RetryPolicy, connect: float | None, read: float | None) -> float:
-    """The longest one chunk's request can be on its way: every attempt to its deadline,
-    and the longest wait between them (a capped Retry-After)."""
+def longest_attempt(engine: SyncEngine | AsyncEngine) -> float:
+    """The longest one request of `engine` can be on its way: every attempt to its
+    deadline, and the longest wait between them (a capped Retry-After)."""
+    policy, connect, read = engine.policy, engine.timeout.connect, engine.timeout.read
     per_attempt = connect + read if connect and read else UNBOUNDED_ATTEMPT
     waits = max(policy.max_retry_after, policy.max_delay)
     return per_attempt * (policy.max_retries + 1) + waits * policy.max_retries
@@ -365,9 +369,7 @@ class _Heartbeat(threading.Thread):
 
 
 def start(
-    policy: RetryPolicy,
-    connect: float | None,
-    read: float | None,
+    engine: SyncEngine | AsyncEngine,
     *,
     originator: str,
     recipients: Iterable[str],
@@ -388,7 +390,7 @@ def start(
     originator = _checks.text("originator", originator)
     numbers = _checks.recipients(recipients)
     message = _checks.text("message", message)
-    held = lease_for(longest_attempt(policy, connect, read), lease)
+    held = lease_for(longest_attempt(engine), lease)
     chunks = tuple(tuple(numbers[i : i + chunk_size]) for i in range(0, len(numbers), chunk_size))
     if journal is None:
         from ._memory import MemoryStore
