@@ -34,6 +34,9 @@ ANSWERS: dict[str, bytes] = {
     "/v1/messages/81234567/recipients": json.dumps(PAGE).encode(),
 }
 HEADERS = {"Content-Type": "application/json"}
+# The SDK's work (checks, the generated parser, the envelope) over a raw call on the same
+# in-memory transport, which it reaches without httpx's client layer.
+GOAL = 1.10
 SEND: dict[str, Any] = {"originator": LINE, "recipients": ["+989120000001"], "message": "hi"}
 
 
@@ -77,8 +80,8 @@ def run(rounds: int = 15, per_round: int = 400) -> dict[str, Any]:
             "baseline": base.as_dict(),
             "speedpayamak": mine.as_dict(),
             "ratio": mine.median / base.median,
-            "goal": "<= 1.25",
-            "met": mine.median / base.median <= 1.25,
+            "goal": f"<= {GOAL:.2f}",
+            "met": mine.median / base.median <= GOAL,
         }
     sdk.close()
     raw.close()

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import FunctionType, ModuleType
 from typing import Any, Literal, TypeVar
 
 import attrs
@@ -197,13 +198,47 @@ def open_driver(
 
 def exception_texts(error: BaseException) -> list[str]:
     """Everything a user could print of an error: its traceback, str, repr and attributes,
-    for it and every error it was raised from."""
+    for it and every error it was raised from, and every string reachable from it."""
     texts = ["".join(traceback.format_exception(error))]
     seen: BaseException | None = error
     while seen is not None:
         texts += [str(seen), repr(seen), repr(seen.args), repr(vars(seen))]
         seen = seen.__cause__ or seen.__context__
-    return texts
+    return texts + reachable_strings(error)
+
+
+def reachable_strings(root: object, limit: int = 20000) -> list[str]:
+    """Every str and bytes reachable from `root` through attributes (instance dicts and
+    slots), containers and exception chains: what a debugger or a careless log could show
+    (a request's headers inside an exception, say)."""
+    found: list[str] = []
+    pending: list[object] = [root]
+    visited: set[int] = set()
+    while pending and len(visited) < limit:
+        item = pending.pop()
+        if id(item) in visited or isinstance(item, type | ModuleType | FunctionType):
+            continue
+        visited.add(id(item))
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, bytes | bytearray | memoryview):
+            found.append(bytes(item).decode("latin-1"))
+        elif isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list | tuple | set | frozenset):
+            pending += list(item)
+        elif isinstance(item, int | float | complex | bool) or item is None:
+            continue
+        else:
+            if isinstance(item, BaseException):
+                pending += [item.__cause__, item.__context__, item.args]
+                pending += getattr(item, "__notes__", [])
+            pending += list(getattr(item, "__dict__", {}).values())
+            for klass in type(item).__mro__:
+                slots = getattr(klass, "__slots__", ())
+                for slot in (slots,) if isinstance(slots, str) else slots:
+                    pending.append(getattr(item, slot, None))
+    return found
 
 
 class _RecordingRaises:

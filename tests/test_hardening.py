@@ -109,6 +109,43 @@ def test_a_dripping_server_cannot_hang_a_call(
     assert elapsed < 6, elapsed
 
 
+@pytest.mark.parametrize("through", ["http_client", "transport"])
+@pytest.mark.parametrize(
+    "handler", [header_drip, body_drip, endless_chunks], ids=["headers", "body", "chunked"]
+)
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_the_deadline_holds_through_a_callers_client_or_transport(
+    kind: str, handler: Any, through: str
+) -> None:
+    """The caller's pool is not the SDK's to change: an attempt through it still ends
+    within its deadline (timeout=2: 4 s) plus one read timeout, however slowly it drips."""
+
+    def given() -> Any:
+        if through == "http_client":
+            return httpx.Client() if kind == "sync" else httpx.AsyncClient()
+        return httpx.HTTPTransport() if kind == "sync" else httpx.AsyncHTTPTransport()
+
+    with serve(handler) as base_url:
+        started = time.monotonic()
+        options: dict[str, Any] = {"timeout": 2, "max_retries": 0, through: given()}
+        if kind == "sync":
+            with (
+                SpeedPayamak(KEY, base_url=base_url, **options) as client,
+                pytest.raises(APITimeoutError),
+            ):
+                client.credit()
+        else:
+
+            async def main() -> None:
+                async with AsyncSpeedPayamak(KEY, base_url=base_url, **options) as client:
+                    with pytest.raises(APITimeoutError):
+                        await client.credit()
+
+            asyncio.run(main())
+        elapsed = time.monotonic() - started
+    assert elapsed < 6, elapsed
+
+
 # --- B7: an answer-size cap -------------------------------------------------------------
 
 

@@ -11,7 +11,8 @@ import socket
 import subprocess
 import sys
 import threading
-from typing import Any
+import time
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -22,11 +23,12 @@ from speedpayamak import (
     InvalidRequestError,
     OutcomeUnknownError,
     SpeedPayamak,
+    SpeedPayamakError,
     UnexpectedResponseError,
 )
 from speedpayamak.testing import Sandbox
 
-from tests.conftest import KEY, LINE
+from tests.conftest import KEY, LINE, Driver, Mode, client_factory
 from tests.servers import serve
 
 
@@ -65,7 +67,53 @@ def test_a_closed_client_refuses_before_anything_is_sent(sandbox: Sandbox) -> No
 
         with pytest.raises(InvalidRequestError, match="closed"):
             asyncio.run(closed_async())
-    assert sandbox.requests == ()
+
+        async def closed_aiohttp() -> None:
+            opened = AsyncSpeedPayamak(KEY, base_url=base_url, http_backend="aiohttp")
+            assert await opened.credit() == 1000
+            await opened.aclose()
+            await opened.messages.send(originator=LINE, recipients=["09120000001"], message="x")
+
+        with pytest.raises(InvalidRequestError, match="closed"):
+            asyncio.run(closed_aiohttp())
+    assert [r.path for r in sandbox.requests] == ["/v1/credit"]
+
+
+def test_closing_a_client_under_sixteen_threads_reports_no_unsent_send_as_unknown() -> None:
+    """Sends that meet the closed client are refused as never sent; only those already
+    on the wire when it closed may be unknown, and each of those reached the server."""
+    sandbox = Sandbox(KEY, credit=10**6, lines=[LINE], latency=0.005)
+    outcomes: list[object] = []
+    lock = threading.Lock()
+    with sandbox.serve() as base_url:
+        client = SpeedPayamak(KEY, base_url=base_url, max_retries=0)
+
+        def worker(n: int) -> None:
+            for i in range(200):
+                try:
+                    result: object = client.messages.send(
+                        originator=LINE, recipients=[f"+98912{n:03d}{i:04d}"], message="x"
+                    )
+                except SpeedPayamakError as error:
+                    result = error
+                with lock:
+                    outcomes.append(result)
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3)
+        client.close()
+        for thread in threads:
+            thread.join()
+    refused = [o for o in outcomes if isinstance(o, InvalidRequestError)]
+    unknown = [o for o in outcomes if isinstance(o, OutcomeUnknownError)]
+    accepted = [o for o in outcomes if isinstance(o, int)]
+    assert len(outcomes) == 16 * 200
+    assert len(refused) >= 16 * 200 - len(sandbox.outbox) - 16
+    assert all("closed" in str(o) for o in refused)
+    assert len(unknown) <= 16  # at most one in flight per thread
+    assert len(accepted) <= len(sandbox.outbox) <= len(accepted) + len(unknown)
 
 
 def test_a_campaign_whose_client_is_closed_leaves_the_rest_not_sent() -> None:
@@ -90,12 +138,22 @@ def test_a_campaign_whose_client_is_closed_leaves_the_rest_not_sent() -> None:
     assert sent <= set(result.accepted_recipients) | set(result.unknown_recipients)
 
 
+@pytest.mark.parametrize(
+    "client",
+    [
+        "SpeedPayamak('k' * 20)",
+        "AsyncSpeedPayamak('k' * 20)",
+        "AsyncSpeedPayamak('k' * 20, http_backend='aiohttp')",
+    ],
+)
 @pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "SSL_CERT_DIR"])
-def test_certificates_the_environment_names_that_cannot_be_read_are_typed(variable: str) -> None:
+def test_certificates_the_environment_names_that_cannot_be_read_are_typed(
+    variable: str, client: str
+) -> None:
     script = (
-        "from speedpayamak import SpeedPayamak, InvalidRequestError\n"
+        "from speedpayamak import SpeedPayamak, AsyncSpeedPayamak, InvalidRequestError\n"
         "try:\n"
-        "    SpeedPayamak('k' * 20).credit()\n"
+        f"    {client}\n"
         "except InvalidRequestError as error:\n"
         "    print('typed:', error)\n"
         "except Exception as error:\n"
@@ -110,7 +168,7 @@ def test_certificates_the_environment_names_that_cannot_be_read_are_typed(variab
 @pytest.mark.parametrize(
     "refusal", [b"502 Bad Gateway", b"407 Proxy Authentication Required", b"403 Forbidden"]
 )
-@pytest.mark.parametrize("backend", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("backend", ["sync", "async", "aiohttp"])
 def test_a_proxy_refusing_connect_is_never_sent_and_retried(
     monkeypatch: pytest.MonkeyPatch, refusal: bytes, backend: str, sleeps: list[float]
 ) -> None:
@@ -132,14 +190,17 @@ def test_a_proxy_refusing_connect_is_never_sent_and_retried(
 
 
 def send_through(backend: str) -> int:
-    """One send to an https host from the sync client ("httpx") or the aiohttp backend."""
-    if backend == "httpx":
+    """One send to an https host from the sync client, or the async one on `backend`."""
+    if backend == "sync":
         with SpeedPayamak(KEY, base_url="https://sms.example", max_retries=2) as client:
             return client.messages.send(originator=LINE, recipients=["09120000001"], message="x")
 
     async def main() -> int:
         async with AsyncSpeedPayamak(
-            KEY, base_url="https://sms.example", max_retries=2, http_backend="aiohttp"
+            KEY,
+            base_url="https://sms.example",
+            max_retries=2,
+            http_backend="aiohttp" if backend == "aiohttp" else "httpx",
         ) as client:
             return await client.messages.send(
                 originator=LINE, recipients=["09120000001"], message="x"
@@ -163,33 +224,61 @@ def _answering_twice(received: list[bytes]) -> Any:
     return serve(handler)
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
+def _sends(mode: str, base_url: str, count: int, pause: float = 0.0) -> list[Any]:
+    """`count` sends one after another on one client, each its bulk id or its error."""
+    arguments: dict[str, Any] = {"originator": LINE, "recipients": ["09120000001"], "message": "x"}
+    factory = client_factory(cast(Mode, mode))
+    driver = Driver(cast(Mode, mode), lambda: factory(KEY, base_url=base_url, max_retries=0))
+    outcomes: list[Any] = []
+    try:
+        for _ in range(count):
+            try:
+                outcomes.append(driver.call(lambda client: client.messages.send(**arguments)))
+            except SpeedPayamakError as error:
+                outcomes.append(error)
+            time.sleep(pause)
+    finally:
+        driver.close()
+    return outcomes
+
+
+@pytest.mark.parametrize("mode", ["sync", "async", "aiohttp"])
 def test_an_answer_beyond_the_real_one_is_never_read_as_the_next(mode: str) -> None:
     received: list[bytes] = []
-
-    def send_twice(base_url: str) -> list[int]:
-        arguments: dict[str, Any] = {
-            "originator": LINE,
-            "recipients": ["09120000001"],
-            "message": "x",
-        }
-        if mode == "sync":
-            with SpeedPayamak(KEY, base_url=base_url) as client:
-                return [client.messages.send(**arguments) for _ in range(2)]
-
-        async def main() -> list[int]:
-            async with AsyncSpeedPayamak(KEY, base_url=base_url) as client:
-                return [await client.messages.send(**arguments) for _ in range(2)]
-
-        return asyncio.run(main())
-
     with _answering_twice(received) as base_url:
-        bulk_ids = send_twice(base_url)
+        bulk_ids = _sends(mode, base_url, 2)
     assert bulk_ids == [5001, 5002]  # each its own answer, never the extra 666
     assert len(received) == 2  # the second send reached the server
 
 
-def test_a_body_longer_than_its_content_length_does_not_cross_into_the_next_answer() -> None:
+@pytest.mark.parametrize("mode", ["sync", "async", "aiohttp"])
+def test_an_answer_nobody_asked_for_on_an_idle_connection_is_never_read(mode: str) -> None:
+    """A complete 200 arriving 50 ms after an answer, while the connection waits in the
+    pool: the next send gets its own answer from the server, which counts every send."""
+    received: list[bytes] = []
+
+    def handler(conn: socket.socket, request: bytes) -> None:
+        received.append(request)
+        real = b'{"status":"OK","code":"OK","message":"Ok","data":{"bulk_id":%d}}' % (
+            5000 + len(received)
+        )
+        extra = b'{"status":"OK","code":"OK","message":"Ok","data":{"bulk_id":666}}'
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+        conn.sendall(head % len(real) + real)
+        time.sleep(0.05)
+        conn.sendall(head % len(extra) + extra)
+
+    with serve(handler) as base_url:
+        outcomes = _sends(mode, base_url, 5, pause=0.15)
+    assert 666 not in outcomes
+    assert len(received) == 5  # every send reached the server
+    assert outcomes == [5001 + n for n in range(5)]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async", "aiohttp"])
+def test_a_body_longer_than_its_content_length_does_not_cross_into_the_next_answer(
+    mode: str,
+) -> None:
     """A server counting Content-Length in characters: the bytes left over stay on a
     connection that is then closed, never read as the next call's answer."""
     received: list[bytes] = []
@@ -203,8 +292,14 @@ def test_a_body_longer_than_its_content_length_does_not_cross_into_the_next_answ
         head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
         conn.sendall((head % len(body)).encode() + body.encode())  # characters, not bytes
 
-    with serve(handler) as base_url, SpeedPayamak(KEY, base_url=base_url, max_retries=0) as client:
-        for _ in range(2):
-            with pytest.raises(UnexpectedResponseError):
-                client.credit()  # the body is cut short: not the API's envelope
+    factory = client_factory(cast(Mode, mode))
+    with serve(handler) as base_url:
+        driver = Driver(cast(Mode, mode), lambda: factory(KEY, base_url=base_url, max_retries=0))
+        try:
+            for _ in range(2):
+                # The body is cut short (or, where the parser reads on, malformed after it).
+                with pytest.raises((UnexpectedResponseError, APIConnectionError)):
+                    driver.call(lambda client: client.credit())
+        finally:
+            driver.close()
     assert len(received) == 2  # each call was its own request on its own connection

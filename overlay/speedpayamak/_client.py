@@ -21,7 +21,6 @@ from ._config import (
     resolve,
 )
 from ._engine import AsyncEngine, SyncEngine
-from ._http import AsyncHTTP, SyncHTTP
 from ._logging import configure_from_environment
 from ._resources import (
     AsyncMessages,
@@ -31,6 +30,7 @@ from ._resources import (
     Patterns,
 )
 from ._retry import RetryPolicy
+from ._transport import AsyncHTTP, SyncHTTP
 
 configure_from_environment()
 

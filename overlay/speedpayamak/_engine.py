@@ -15,9 +15,9 @@ from speedpayamak_api.client import AuthenticatedClient
 
 from ._calls import Call
 from ._envelope import read_envelope
-from ._http import AsyncHTTP, SyncHTTP
 from ._logging import log
 from ._retry import RetryPolicy
+from ._transport import AsyncHTTP, SyncHTTP
 from .errors import APIConnectionError, APIError, RateLimitError, SpeedPayamakError
 
 E = TypeVar("E")

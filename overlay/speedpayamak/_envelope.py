@@ -13,8 +13,8 @@ import httpx
 from speedpayamak_api.client import AuthenticatedClient, Client
 from speedpayamak_api.models import ErrorEnvelope
 
+from ._answers import failure
 from ._conformance import Mismatch, conform
-from ._failures import failure
 
 if TYPE_CHECKING:
     from ._calls import Call

@@ -22,7 +22,7 @@ import attrs
 
 from speedpayamak import _checks
 from speedpayamak._calls import Call
-from speedpayamak._http import NOT_SENT_NOTE
+from speedpayamak._transport import NOT_SENT_NOTE
 from speedpayamak.errors import (
     InvalidRequestError,
     JournalError,

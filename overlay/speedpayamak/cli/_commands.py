@@ -20,8 +20,8 @@ from speedpayamak import (
     _checks,
     segments,
 )
-from speedpayamak._http import NOT_SENT_NOTE
 from speedpayamak._logging import masked
+from speedpayamak._transport import NOT_SENT_NOTE
 
 from . import _input
 from ._errors import EXIT_INTERRUPTED, EXIT_OUTCOME_UNKNOWN, Failed

@@ -1,5 +1,4 @@
-"""What a failed exchange stands for, as one of the SDK's errors: an answer that is not a
-success (`failure`), or no answer at all (`connection_error`).
+"""What an answer that is not a success stands for, as one of the SDK's errors.
 
 Error bodies are read leniently from the raw bytes, since a proxy or a failing server may
 send anything.
@@ -11,17 +10,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
 from ._retry import retry_after
 from .errors import (
-    APIConnectionError,
     APIError,
-    APITimeoutError,
     AuthenticationError,
     InsufficientCreditError,
     NotFoundError,
-    OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
@@ -45,6 +39,12 @@ def failure(
     """The error an answer stands for: an APIError when it is an error envelope, else
     UnexpectedResponseError. `reason` says why a 2xx answer could not be read; `was_send`
     marks a request that changes state (a POST), whose 2xx answer means it was applied."""
+    if not 100 <= status <= 599:
+        # Outside HTTP: nothing can be read from it, not even whether a send was applied.
+        detail = f"HTTP {status} is not an HTTP status"
+        if was_send:
+            detail += "; the SMS may have been sent: do not retry it"
+        return UnexpectedResponseError(detail, status_code=status, body=content, headers=headers)
     try:
         body: Any = json.loads(content) if content else None
         readable = True
@@ -68,26 +68,6 @@ def failure(
     if was_send and 200 <= status < 300:
         detail += f"; {SENT_WARNING}"
     return UnexpectedResponseError(detail, status_code=status, body=content, headers=headers)
-
-
-def connection_error(
-    exc: BaseException, method: str, path: str, *, is_send: bool, never_sent: bool
-) -> APIConnectionError:
-    """The typed error for a request that got no answer. `never_sent` is the transport's
-    word that the connection was never established, so not a byte left."""
-    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    if never_sent:
-        return APIConnectionError(
-            f"{method} {path}: could not connect, nothing was sent ({what})", request_sent=False
-        )
-    if is_send:
-        return OutcomeUnknownError(
-            f"{method} {path}: the request was sent but no answer was read ({what}). The SMS "
-            "may have been sent; it was not retried, since retrying blindly may send it twice."
-        )
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
-        return APITimeoutError(f"{method} {path}: timed out ({what})")
-    return APIConnectionError(f"{method} {path}: the connection failed ({what})")
 
 
 def _is_error_envelope(status: int, body: dict[str, Any]) -> bool:

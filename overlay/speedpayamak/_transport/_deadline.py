@@ -4,11 +4,21 @@ httpx's timeouts bound each socket operation, so a server that drips a byte a se
 trips them. The SDK's own connection pools get a network backend that shortens every
 connect, read and write to what is left of the current attempt's deadline, which the
 request path sets for the duration of an attempt (per thread, per task).
+
+A caller's client or transport is not the SDK's to change. An async attempt through one
+is bounded as a whole (a cancellation at the deadline); a sync one checks the deadline
+between reads, and a `Watchdog` shuts the sockets it opened once the deadline has passed,
+which ends a read that a dripping server keeps alive.
 """
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import socket
+import threading
 import time
+from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -35,6 +45,9 @@ class DeadlinePassed(TimeoutError):
     def __init__(self, connected: bool) -> None:
         super().__init__("the attempt's total deadline passed")
         self.connected = connected
+
+
+now = time.monotonic
 
 
 def end_after(seconds: float | None) -> float | None:
@@ -151,3 +164,75 @@ class AsyncBackend:
 
     def __getattr__(self, name: str) -> Any:  # sleep
         return getattr(self._inner, name)
+
+
+class Watchdog:
+    """One thread that ends what each attempt through a caller's sync client has left
+    running past its deadline: `watch(end)` returns the attempt's `Watch`, which the
+    request's trace extension fills with the connections it opens."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._heap: list[tuple[float, int, Watch]] = []
+        self._thread: threading.Thread | None = None
+        self._count = 0
+
+    def watch(self, end: float) -> Watch:
+        watch = Watch()
+        with self._lock:
+            self._count += 1
+            heapq.heappush(self._heap, (end, self._count, watch))
+            if self._thread is None or not self._thread.is_alive():  # first use, or forked
+                self._thread = threading.Thread(
+                    target=self._run, name="speedpayamak-deadline", daemon=True
+                )
+                self._thread.start()
+            self._lock.notify()
+        return watch
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._heap or self._heap[0][0] > now():
+                    self._lock.wait(self._heap[0][0] - now() if self._heap else None)
+                _, _, watch = heapq.heappop(self._heap)
+            watch.expire()
+
+
+class Watch:
+    """The sockets one attempt opened; shut when its deadline passes before it is done."""
+
+    __slots__ = ("_lock", "_sockets", "done", "expired")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.done = False
+        self.expired = False
+
+    def trace(self) -> Callable[[str, dict[str, object]], None]:
+        """httpcore's trace extension: it reports each connection it opens."""
+
+        def seen(event: str, info: dict[str, object]) -> None:
+            if event == "connection.connect_tcp.complete":
+                stream: Any = info.get("return_value")
+                sock = stream.get_extra_info("socket") if stream is not None else None
+                if isinstance(sock, socket.socket):
+                    with self._lock:
+                        self._sockets.append(sock)
+
+        return seen
+
+    def finish(self) -> None:
+        with self._lock:
+            self.done = True
+            self._sockets.clear()
+
+    def expire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.expired = True
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):  # already closed
+                    sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once

@@ -1,0 +1,365 @@
+"""The httpx paths: the SDK's own pool, and a caller's httpx client or transport.
+
+The SDK's own client has no cookies, auth flow, redirects or event hooks, so its requests
+go straight to the pool (httpcore) for its base URL, below `httpx.Client.send`, and each
+answer is read once. A caller's client keeps going through its own `send` (its hooks,
+proxies and mounts are theirs), with `auth=None`: the key's Authorization always wins.
+
+The SDK's pool follows the environment's proxy settings as httpx does, expires idle
+connections before common servers close them, and bounds every network operation by the
+attempt's deadline (`_deadline`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from speedpayamak._config import Config
+from speedpayamak._logging import log
+
+from . import _deadline
+from ._body import Body
+from ._environment import certificates_named_by_the_environment
+from ._failures import Attempt, is_failure
+from ._wire import Outgoing, answer, sdk_headers
+
+C = TypeVar("C", httpx.Client, httpx.AsyncClient)
+
+_WATCHDOG = _deadline.Watchdog()
+# A caller client's default headers that the SDK's own replace.
+_REPLACED = frozenset(
+    {"authorization", "accept", "accept-encoding", "content-type", "content-length", "host"}
+)
+
+
+def client_options(config: Config) -> dict[str, Any]:
+    """The settings of every httpx client the SDK builds (its own, and those `raw` uses)."""
+    return {
+        "base_url": config.base_url,
+        "headers": sdk_headers(config),
+        "timeout": config.timeout,
+        "follow_redirects": False,
+    }
+
+
+def own_client(config: Config, kind: type[C]) -> tuple[C, Any]:
+    """The SDK's own httpx client, and the httpcore pool its base URL goes through (the
+    direct one, or a proxy's), each pool bounded by the attempt's deadline."""
+    limits = httpx.Limits(
+        max_connections=100, max_keepalive_connections=20, keepalive_expiry=config.keepalive_expiry
+    )
+    with certificates_named_by_the_environment():
+        client: C = kind(**client_options(config), limits=limits, trust_env=True)
+    backend = _deadline.Backend if kind is httpx.Client else _deadline.AsyncBackend
+    # httpx has no public hook for either; the shape is checked, so that an httpx release
+    # that changes it fails loudly here rather than silently dropping the deadline.
+    for transport in [client._transport, *client._mounts.values()]:
+        pool = getattr(transport, "_pool", None)
+        inner = getattr(pool, "_network_backend", None)
+        if transport is not None and inner is None:
+            raise RuntimeError(f"cannot bound requests of {type(transport).__name__}")
+        if transport is not None:
+            pool._network_backend = backend(inner)  # type: ignore[union-attr]
+    route: Any = client._transport_for_url(httpx.URL(config.base_url))
+    return client, route._pool
+
+
+def never_reuse_if_it_said_more(stream: object) -> None:
+    """A connection that has sent bytes beyond this answer (another answer: a proxy's or
+    a server's bug) must not carry the next request, which would read them as its own.
+    While still this request's, its pooled HTTP/1.1 connection is set to expire at once,
+    so the pool closes it instead of reusing it. Bytes arriving later, while it is idle,
+    make httpcore's pool drop it before reuse (it checks idle sockets for readability)."""
+    connection = None
+    for _ in range(4):  # httpx's stream wrappers, the pool's, then the connection's
+        connection = getattr(stream, "_connection", None)
+        if connection is not None:
+            break
+        stream = getattr(stream, "_httpcore_stream", None) or getattr(stream, "_stream", None)
+    state = getattr(connection, "_h11_state", None)
+    if state is not None and state.trailing_data[0]:
+        log.debug("the connection sent more than its answer: it will not be reused")
+        connection._keepalive_expiry = -1.0  # type: ignore[union-attr]
+
+
+def _caller_headers(caller: httpx.Client | httpx.AsyncClient) -> list[tuple[str, str]]:
+    """A caller client's own default headers, sent too, where the SDK has none of its own."""
+    default_agent = f"python-httpx/{httpx.__version__}"
+    return [
+        (name, value)
+        for name, value in caller.headers.multi_items()
+        if name.lower() not in _REPLACED
+        and not (name.lower() == "user-agent" and value == default_agent)
+    ]
+
+
+class _Path(Generic[C]):
+    """What the sync and async paths share: the httpx client that `raw` sends through."""
+
+    # Whether the pool bounds each network operation by the deadline (the SDK's own), or
+    # the attempt must be bounded around it (a caller's client or transport).
+    bounds_each_operation = False
+
+    def __init__(self, raw: Callable[[], C]) -> None:
+        self._raw_factory: Callable[[], C] = raw
+        self._raw: C | None = None
+
+    @property
+    def client(self) -> C:
+        """The httpx client the generated code sends through for `raw`."""
+        if self._raw is None:
+            self._raw = self._raw_factory()
+        return self._raw
+
+
+class SyncOwnPool(_Path[httpx.Client]):
+    bounds_each_operation = True
+
+    def __init__(self, config: Config) -> None:
+        client, self._pool = own_client(config, httpx.Client)
+        super().__init__(lambda: client)
+        self._raw = client
+        self._origin = httpx.URL(config.base_url)
+        self._cap = config.max_response_size
+
+    @property
+    def closed(self) -> bool:
+        return self.client.is_closed
+
+    def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> httpx.Response:
+        response = self._pool.handle_request(outgoing.for_httpcore(self._origin, timeout))
+        try:
+            headers = httpx.Headers(response.headers)
+            attempt.answered(response.status, headers)
+            body = Body(headers, self._cap)
+            for chunk in response.stream:
+                body.add(chunk)
+            never_reuse_if_it_said_more(response.stream)
+            body.finish()
+        finally:
+            response.close()
+        return answer(outgoing, response.status, headers, body.content)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class AsyncOwnPool(_Path[httpx.AsyncClient]):
+    bounds_each_operation = True
+
+    def __init__(self, config: Config) -> None:
+        client, self._pool = own_client(config, httpx.AsyncClient)
+        super().__init__(lambda: client)
+        self._raw = client
+        self._origin = httpx.URL(config.base_url)
+        self._cap = config.max_response_size
+
+    @property
+    def closed(self) -> bool:
+        return self.client.is_closed
+
+    async def send(
+        self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt
+    ) -> httpx.Response:
+        response = await self._pool.handle_async_request(
+            outgoing.for_httpcore(self._origin, timeout)
+        )
+        try:
+            headers = httpx.Headers(response.headers)
+            attempt.answered(response.status, headers)
+            body = Body(headers, self._cap)
+            async for chunk in response.stream:
+                body.add(chunk)
+            never_reuse_if_it_said_more(response.stream)
+            body.finish()
+        finally:
+            await response.aclose()
+        return answer(outgoing, response.status, headers, body.content)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _read_whole(outgoing: Outgoing, response: httpx.Response, cap: int) -> httpx.Response:
+    """An answer a transport read itself (in memory, decoded): checked against the cap."""
+    Body.whole(response.content, cap)
+    log.debug("%s %s -> HTTP %s", outgoing.method, outgoing.path, response.status_code)
+    return response
+
+
+class SyncCaller(_Path[httpx.Client]):
+    """Through a caller's httpx.Client (its own `send`) or transport, neither of which the
+    SDK closes or changes."""
+
+    def __init__(
+        self,
+        config: Config,
+        send: Callable[[httpx.Request], httpx.Response],
+        raw: Callable[[], httpx.Client],
+        caller: httpx.Client | None,
+    ) -> None:
+        super().__init__(raw)
+        self._send = send
+        self._caller = caller
+        self._cap = config.max_response_size
+        self._closed = False
+
+    @classmethod
+    def of_client(cls, config: Config, caller: httpx.Client) -> SyncCaller:
+        def send(request: httpx.Request) -> httpx.Response:
+            return caller.send(request, stream=True, auth=None, follow_redirects=False)
+
+        def raw() -> httpx.Client:
+            return httpx.Client(**client_options(config), transport=_ClientTransport(caller))
+
+        return cls(config, send, raw, caller)
+
+    @classmethod
+    def of_transport(cls, config: Config, transport: httpx.BaseTransport) -> SyncCaller:
+        def raw() -> httpx.Client:
+            return httpx.Client(**client_options(config), transport=transport, trust_env=False)
+
+        return cls(config, transport.handle_request, raw, None)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed or (self._caller is not None and self._caller.is_closed)
+
+    def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> httpx.Response:
+        extra = _caller_headers(self._caller) if self._caller is not None else ()
+        if attempt.end is None:
+            return self._exchange(outgoing, outgoing.for_httpx(timeout, extra), attempt)
+        watch = _WATCHDOG.watch(attempt.end)
+        try:
+            request = outgoing.for_httpx(timeout, extra, trace=watch.trace())
+            return self._exchange(outgoing, request, attempt)
+        except Exception as exc:
+            if watch.expired and is_failure(exc):  # the watchdog ended a dripping read
+                raise _deadline.DeadlinePassed(connected=True) from None
+            raise
+        finally:
+            watch.finish()
+
+    def _exchange(
+        self, outgoing: Outgoing, request: httpx.Request, attempt: Attempt
+    ) -> httpx.Response:
+        response = self._send(request)
+        response.request = request
+        try:
+            attempt.answered(response.status_code, response.headers)
+            if response.is_stream_consumed:
+                return _read_whole(outgoing, response, self._cap)
+            body = Body(response.headers, self._cap)
+            for chunk in _chunks(response.stream):
+                body.add(chunk)
+                attempt.check()
+            never_reuse_if_it_said_more(response.stream)
+            body.finish()
+        finally:
+            response.close()
+        return answer(outgoing, response.status_code, response.headers, body.content)
+
+    def close(self) -> None:
+        self._closed = True
+
+
+class AsyncCaller(_Path[httpx.AsyncClient]):
+    """The async twin of SyncCaller; the attempt is bounded around it."""
+
+    def __init__(
+        self,
+        config: Config,
+        send: Callable[[httpx.Request], Any],
+        raw: Callable[[], httpx.AsyncClient],
+        caller: httpx.AsyncClient | None,
+    ) -> None:
+        super().__init__(raw)
+        self._send = send
+        self._caller = caller
+        self._cap = config.max_response_size
+        self._closed = False
+
+    @classmethod
+    def of_client(cls, config: Config, caller: httpx.AsyncClient) -> AsyncCaller:
+        async def send(request: httpx.Request) -> httpx.Response:
+            return await caller.send(request, stream=True, auth=None, follow_redirects=False)
+
+        def raw() -> httpx.AsyncClient:
+            transport = _AsyncClientTransport(caller)
+            return httpx.AsyncClient(**client_options(config), transport=transport)
+
+        return cls(config, send, raw, caller)
+
+    @classmethod
+    def of_transport(cls, config: Config, transport: httpx.AsyncBaseTransport) -> AsyncCaller:
+        def raw() -> httpx.AsyncClient:
+            options = client_options(config)
+            return httpx.AsyncClient(**options, transport=transport, trust_env=False)
+
+        return cls(config, transport.handle_async_request, raw, None)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed or (self._caller is not None and self._caller.is_closed)
+
+    async def send(
+        self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt
+    ) -> httpx.Response:
+        extra = _caller_headers(self._caller) if self._caller is not None else ()
+        request = outgoing.for_httpx(timeout, extra)
+        response: httpx.Response = await self._send(request)
+        response.request = request
+        try:
+            attempt.answered(response.status_code, response.headers)
+            if response.is_stream_consumed:
+                return _read_whole(outgoing, response, self._cap)
+            body = Body(response.headers, self._cap)
+            async for chunk in _async_chunks(response.stream):
+                body.add(chunk)
+            never_reuse_if_it_said_more(response.stream)
+            body.finish()
+        finally:
+            await response.aclose()
+        return answer(outgoing, response.status_code, response.headers, body.content)
+
+    async def aclose(self) -> None:
+        self._closed = True
+
+
+def _chunks(stream: object) -> Iterable[bytes]:
+    # The stream itself, not iter_raw(), which would close the response (and free its
+    # connection) before the connection can be looked at.
+    chunks: Iterable[bytes] = stream  # type: ignore[assignment]
+    return chunks
+
+
+def _async_chunks(stream: object) -> AsyncIterable[bytes]:
+    chunks: AsyncIterable[bytes] = stream  # type: ignore[assignment]
+    return chunks
+
+
+class _ClientTransport(httpx.BaseTransport):
+    """`raw`'s way through a caller's httpx.Client, which stays the caller's to close."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        for name, value in _caller_headers(self._client):
+            request.headers.setdefault(name, value)
+        return self._client.send(request, stream=True, auth=None, follow_redirects=False)
+
+
+class _AsyncClientTransport(httpx.AsyncBaseTransport):
+    """`raw`'s way through a caller's httpx.AsyncClient, which stays the caller's to close."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        for name, value in _caller_headers(self._client):
+            request.headers.setdefault(name, value)
+        return await self._client.send(request, stream=True, auth=None, follow_redirects=False)
