@@ -73,10 +73,12 @@ async def _measure(base_url: str, code: str, concurrency: int) -> dict[str, list
     rates: dict[str, list[float]] = {name: [] for name in CLIENTS}
     headers = {"Authorization": f"AccessKey {KEY}"}
     path = "/v1/messages/patterns/send"
+    before = AiohttpTransport()  # the caller's to close, not the SDK's
     async with (
+        before,
         AsyncSpeedPayamak(KEY, base_url=base_url) as sdk_httpx,
         AsyncSpeedPayamak(KEY, base_url=base_url, http_backend="aiohttp") as sdk_aiohttp,
-        AsyncSpeedPayamak(KEY, base_url=base_url, transport=AiohttpTransport()) as sdk_before,
+        AsyncSpeedPayamak(KEY, base_url=base_url, transport=before) as sdk_before,
         httpx.AsyncClient(base_url=base_url, headers=headers) as raw_httpx,
         httpx.AsyncClient(
             base_url=base_url, headers=headers, transport=AiohttpTransport()

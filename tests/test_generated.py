@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from speedpayamak._transport import Answer
 from speedpayamak_api.api.auth import get_authorized_user
 from speedpayamak_api.api.credit import get_credit
 from speedpayamak_api.api.messages import (
@@ -297,3 +300,41 @@ def test_inbox_page_parses() -> None:
     )
     (message,) = envelope.data.messages
     assert (message.sender, message.time.year) == ("+989121110000", 2021)
+
+
+def test_the_generated_parsers_read_only_what_the_sdks_answer_holds() -> None:
+    """The SDK hands each operation's `_build_response` its own `Answer` instead of an
+    httpx.Response; a generator release whose parser reads anything else fails here."""
+    held = {"status_code", "headers", "content", "json"}
+    operations = [
+        get_authorized_user,
+        get_credit,
+        create_pattern,
+        fetch_inbox_messages,
+        get_message_recipients_status,
+        get_sms,
+        send_pattern,
+        send_sms,
+    ]
+    for module in operations:
+        tree = ast.parse(inspect.getsource(module))
+        parsers = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef)
+            and node.name in ("_build_response", "_parse_response")
+        ]
+        assert len(parsers) == 2, module.__name__
+        read = {
+            node.attr
+            for parser in parsers
+            for node in ast.walk(parser)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "response"
+        }
+        assert read, module.__name__
+        assert read <= held, f"{module.__name__} reads {sorted(read - held)}"
+    answer = Answer(200, {"Content-Type": "application/json"}, b'{"data": {"credit": 1.5}}')
+    assert all(hasattr(answer, name) for name in held)
+    assert answer.json() == {"data": {"credit": 1.5}}

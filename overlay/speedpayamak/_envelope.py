@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import httpx
 from speedpayamak_api.client import AuthenticatedClient, Client
 from speedpayamak_api.models import ErrorEnvelope
 
 from ._answers import failure
 from ._conformance import Mismatch, conform
+from ._transport import Answer
 
 if TYPE_CHECKING:
     from ._calls import Call
@@ -66,9 +66,7 @@ def success_envelope(
     )
 
 
-def read_envelope(
-    call: Call[E, Any], answer: httpx.Response, client: AuthenticatedClient | Client
-) -> E:
+def read_envelope(call: Call[E, Any], answer: Answer, client: AuthenticatedClient | Client) -> E:
     """The success envelope of `call`'s answer, parsed by the operation's generated code.
 
     Any 2xx is read as the operation's success; only a failure of the generated parser on
@@ -77,9 +75,10 @@ def read_envelope(
     """
     status = answer.status_code
     if 200 < status < 300:  # the generated code reads the documented 200 and 201 only
-        answer = httpx.Response(200, headers=answer.headers, content=answer.content)
+        answer = Answer(200, answer.headers, answer.content)
     try:
-        parsed = call.operation._build_response(client=client, response=answer).parsed
+        response = answer.for_generated_parser()
+        parsed = call.operation._build_response(client=client, response=response).parsed
     except Exception as exc:  # the generated parser's failure, whatever its kind
         reason = f"{type(exc).__name__}: {str(exc)[:200]}"
         raise failure(

@@ -1,9 +1,9 @@
 """How a request travels, in one folder: the rest of the SDK sees only `SyncHTTP` and
-`AsyncHTTP` (an exchange that returns an answer or raises one of the SDK's errors) and the
-notes an interrupted send carries.
+`AsyncHTTP` (an exchange that returns an `Answer` or raises one of the SDK's errors) and
+the notes an interrupted send carries.
 
 - `_exchange`: one attempt, on the client's path, within its deadline
-- `_wire`: the request as encoded once, and the one answer the generated parser reads
+- `_wire`: the request as encoded once, and the answer the generated parser reads
 - `_httpx`: the SDK's own httpx pool (below `httpx.Client.send`), a caller's client or
   transport
 - `_aiohttp`: the aiohttp backend, driven directly
@@ -15,5 +15,6 @@ notes an interrupted send carries.
 
 from ._exchange import AsyncHTTP, SyncHTTP
 from ._failures import MAY_BE_SENT_NOTE, NOT_SENT_NOTE
+from ._wire import Answer
 
-__all__ = ["MAY_BE_SENT_NOTE", "NOT_SENT_NOTE", "AsyncHTTP", "SyncHTTP"]
+__all__ = ["MAY_BE_SENT_NOTE", "NOT_SENT_NOTE", "Answer", "AsyncHTTP", "SyncHTTP"]

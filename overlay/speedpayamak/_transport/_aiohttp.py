@@ -13,8 +13,10 @@ bytes as its own answer.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import select
+from functools import partial
 from typing import Any
 
 import httpx
@@ -27,7 +29,7 @@ from ._body import Body
 from ._environment import certificates_named_by_the_environment, proxy_for
 from ._failures import Attempt, connection_error, is_failure, never_sent
 from ._httpx import client_options
-from ._wire import Outgoing, answer
+from ._wire import Answer, Outgoing, answer
 
 EXTRA = "speedpayamak[aiohttp]"
 
@@ -93,6 +95,8 @@ class AiohttpPath:
         from yarl import URL  # aiohttp's own URLs
 
         self._url = URL
+        # Parsed once for each URL: the same few are sent again and again.
+        self._url_of = functools.lru_cache(maxsize=256)(partial(URL, encoded=True))
         self._config = config
         self._cap = config.max_response_size
         # Read once, here: aiohttp's trust_env reads them again for every request.
@@ -100,6 +104,7 @@ class AiohttpPath:
         with certificates_named_by_the_environment():
             self._ssl = httpx.create_ssl_context()
         self._session: Any = None
+        self._timeouts: dict[tuple[float | None, float | None], Any] = {}
         self._closed = False
         self._raw: httpx.AsyncClient | None = None
 
@@ -132,23 +137,29 @@ class AiohttpPath:
         return self._session
 
     def _timeout(self, timeout: httpx.Timeout) -> Any:
-        return self._aiohttp.ClientTimeout(
-            total=None, connect=timeout.pool, sock_connect=timeout.connect, sock_read=timeout.read
-        )
+        """aiohttp's timeouts for connecting (a pooled connection, a new one). Reading is
+        bounded by the attempt's deadline around it: a read timeout would cost a timer
+        rescheduled on every packet."""
+        key = (timeout.pool, timeout.connect)
+        found = self._timeouts.get(key)
+        if found is None:
+            found = self._aiohttp.ClientTimeout(
+                total=None, connect=timeout.pool, sock_connect=timeout.connect
+            )
+            self._timeouts[key] = found
+        return found
 
-    async def send(
-        self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt
-    ) -> httpx.Response:
+    async def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> Answer:
         response = await self.session().request(
             outgoing.method,
-            self._url(outgoing.url, encoded=True),
+            self._url_of(outgoing.url),
             data=outgoing.content or None,
             headers=outgoing.headers,
             allow_redirects=False,
             timeout=self._timeout(timeout),
         )
         try:
-            headers = httpx.Headers(response.raw_headers)
+            headers = response.headers
             attempt.answered(response.status, headers)
             body = Body(headers, self._cap)
             stream = response.content

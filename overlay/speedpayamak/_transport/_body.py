@@ -25,7 +25,8 @@ class Body:
 
     def __init__(self, headers: Mapping[str, str], cap: int) -> None:
         self._cap = cap
-        self._data = bytearray()
+        self._parts: list[bytes] = []
+        self._size = 0
         self.content: bytes = b""
         self.read_by_transport: bool = False
         encodings = [
@@ -51,7 +52,7 @@ class Body:
         return body
 
     def add(self, chunk: bytes) -> None:
-        room = self._cap - len(self._data)
+        room = self._cap - self._size
         if self._zlib is None:
             decoded = chunk
         else:
@@ -70,17 +71,18 @@ class Body:
                 self._keep(self._zlib.flush())
             except zlib.error as exc:
                 raise Undecodable(f"the {self._encoding} body does not decode ({exc})") from None
-        self.content = bytes(self._data)
+        self.content = b"".join(self._parts)  # one part (the usual answer): no copy
 
     def _keep(self, decoded: bytes) -> None:
-        if len(decoded) > self._cap - len(self._data):
+        if len(decoded) > self._cap - self._size:
             raise TooLarge(f"it decodes to more than {self._cap} bytes")
         if not self.read_by_transport:
-            self._data += decoded
+            self._parts.append(decoded)
+            self._size += len(decoded)
 
     def _retry_raw_deflate(self, chunk: bytes, room: int) -> bytes:
         # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
-        if self._encoding == "deflate" and not self._data:
+        if self._encoding == "deflate" and not self._size:
             self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
             try:
                 return self._zlib.decompress(chunk, room + 1)

@@ -24,7 +24,7 @@ from speedpayamak.errors import InvalidRequestError, SpeedPayamakError
 from . import _deadline
 from ._failures import CLOSED, Attempt, is_failure
 from ._httpx import AsyncCaller, AsyncOwnPool, SyncCaller, SyncOwnPool
-from ._wire import Outgoing, Requests
+from ._wire import Answer, Outgoing, Requests
 
 P = TypeVar("P")
 
@@ -34,9 +34,7 @@ class _SyncPath(Protocol):
     def client(self) -> httpx.Client: ...
     @property
     def closed(self) -> bool: ...
-    def send(
-        self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt
-    ) -> httpx.Response: ...
+    def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> Answer: ...
     def close(self) -> None: ...
 
 
@@ -49,7 +47,7 @@ class _AsyncPath(Protocol):
     def closed(self) -> bool: ...
     async def send(
         self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt
-    ) -> httpx.Response: ...
+    ) -> Answer: ...
     async def aclose(self) -> None: ...
 
 
@@ -112,7 +110,7 @@ class SyncHTTP:
 
     def exchange(
         self, call: Any, timeout: httpx.Timeout, headers: tuple[tuple[str, str], ...] = ()
-    ) -> httpx.Response:
+    ) -> Answer:
         path = self._connections.current()
         _deadline.attempt_begins(self.own_pool)
         if path.closed:
@@ -179,7 +177,7 @@ class AsyncHTTP:
 
     async def exchange(
         self, call: Any, timeout: httpx.Timeout, headers: tuple[tuple[str, str], ...] = ()
-    ) -> httpx.Response:
+    ) -> Answer:
         import asyncio
 
         self._bound_loop()

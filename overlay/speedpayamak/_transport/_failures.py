@@ -14,6 +14,7 @@ the exception's type and text instead.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import httpcore
@@ -125,9 +126,9 @@ class Attempt:
         self._call = call
         self.end: float | None = end
         self.status: int | None = None
-        self.headers: httpx.Headers | None = None
+        self.headers: Mapping[str, str] | None = None
 
-    def answered(self, status: int, headers: httpx.Headers) -> None:
+    def answered(self, status: int, headers: Mapping[str, str]) -> None:
         self.status, self.headers = status, headers
 
     def check(self) -> None:

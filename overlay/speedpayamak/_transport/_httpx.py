@@ -24,7 +24,7 @@ from . import _deadline
 from ._body import Body
 from ._environment import certificates_named_by_the_environment
 from ._failures import Attempt, is_failure
-from ._wire import Outgoing, answer, sdk_headers
+from ._wire import Answer, Outgoing, answer, sdk_headers
 
 C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
@@ -129,7 +129,7 @@ class SyncOwnPool(_Path[httpx.Client]):
     def closed(self) -> bool:
         return self.client.is_closed
 
-    def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> httpx.Response:
+    def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> Answer:
         response = self._pool.handle_request(outgoing.for_httpcore(self._origin, timeout))
         try:
             headers = httpx.Headers(response.headers)
@@ -161,9 +161,7 @@ class AsyncOwnPool(_Path[httpx.AsyncClient]):
     def closed(self) -> bool:
         return self.client.is_closed
 
-    async def send(
-        self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt
-    ) -> httpx.Response:
+    async def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> Answer:
         response = await self._pool.handle_async_request(
             outgoing.for_httpcore(self._origin, timeout)
         )
@@ -183,11 +181,10 @@ class AsyncOwnPool(_Path[httpx.AsyncClient]):
         await self.client.aclose()
 
 
-def _read_whole(outgoing: Outgoing, response: httpx.Response, cap: int) -> httpx.Response:
+def _read_whole(outgoing: Outgoing, response: httpx.Response, cap: int) -> Answer:
     """An answer a transport read itself (in memory, decoded): checked against the cap."""
     Body.whole(response.content, cap)
-    log.debug("%s %s -> HTTP %s", outgoing.method, outgoing.path, response.status_code)
-    return response
+    return answer(outgoing, response.status_code, response.headers, response.content)
 
 
 class SyncCaller(_Path[httpx.Client]):
@@ -228,7 +225,7 @@ class SyncCaller(_Path[httpx.Client]):
     def closed(self) -> bool:
         return self._closed or (self._caller is not None and self._caller.is_closed)
 
-    def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> httpx.Response:
+    def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> Answer:
         extra = _caller_headers(self._caller) if self._caller is not None else ()
         if attempt.end is None:
             return self._exchange(outgoing, outgoing.for_httpx(timeout, extra), attempt)
@@ -243,9 +240,7 @@ class SyncCaller(_Path[httpx.Client]):
         finally:
             watch.finish()
 
-    def _exchange(
-        self, outgoing: Outgoing, request: httpx.Request, attempt: Attempt
-    ) -> httpx.Response:
+    def _exchange(self, outgoing: Outgoing, request: httpx.Request, attempt: Attempt) -> Answer:
         response = self._send(request)
         response.request = request
         try:
@@ -305,9 +300,7 @@ class AsyncCaller(_Path[httpx.AsyncClient]):
     def closed(self) -> bool:
         return self._closed or (self._caller is not None and self._caller.is_closed)
 
-    async def send(
-        self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt
-    ) -> httpx.Response:
+    async def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> Answer:
         extra = _caller_headers(self._caller) if self._caller is not None else ()
         request = outgoing.for_httpx(timeout, extra)
         response: httpx.Response = await self._send(request)

@@ -2,15 +2,15 @@
 
 `Requests` turns a call's generated request arguments (`_get_kwargs`) into an `Outgoing`
 request once, with the SDK's headers: an httpcore request for the SDK's own pools, an
-httpx request for a caller's client or transport, plain parts for aiohttp. `answer` makes
-the one `httpx.Response` the generated parser reads.
+httpx request for a caller's client or transport, plain parts for aiohttp. An `Answer` is
+what the generated parser reads.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import httpcore
 import httpx
@@ -21,8 +21,6 @@ from speedpayamak._version import __version__
 
 from ._body import ACCEPT_ENCODING
 
-# Headers of an answer that describe its bytes on the wire, not the decoded body.
-_ENCODING_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 # Headers only the SDK writes: a caller's default headers or client never replace them.
 _SDK_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
 
@@ -126,12 +124,25 @@ class Requests:
         return Outgoing(request["method"].upper(), self._base + target, target, headers, content)
 
 
-def answer(
-    outgoing: Outgoing, status: int, headers: httpx.Headers, content: bytes
-) -> httpx.Response:
+class Answer:
+    """An answer as read and decoded: what the generated parser reads of an
+    `httpx.Response` (`status_code`, `headers`, `content`, `json()`; a test holds the
+    generated code to these), without building one. Its headers are the answer's own."""
+
+    __slots__ = ("content", "headers", "status_code")
+
+    def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
+        self.status_code, self.headers, self.content = status_code, headers, content
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+    def for_generated_parser(self) -> httpx.Response:
+        """This answer, as the type the generated `_build_response` is annotated with."""
+        return cast(httpx.Response, self)
+
+
+def answer(outgoing: Outgoing, status: int, headers: Mapping[str, str], content: bytes) -> Answer:
     """The answer as read and decoded, for the generated parser."""
     log.debug("%s %s -> HTTP %s", outgoing.method, outgoing.path, status)
-    if "content-encoding" in headers or "transfer-encoding" in headers:
-        kept = [(k, v) for k, v in headers.multi_items() if k.lower() not in _ENCODING_HEADERS]
-        return httpx.Response(status, headers=kept, content=content)
-    return httpx.Response(status, headers=headers, content=content)
+    return Answer(status, headers, content)
