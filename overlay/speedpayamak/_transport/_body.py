@@ -29,11 +29,16 @@ class Body:
         self._size = 0
         self.content: bytes = b""
         self.read_by_transport: bool = False
-        encodings = [
-            e.strip().lower()
-            for e in headers.get("content-encoding", "").split(",")
-            if e.strip() and e.strip().lower() != "identity"
-        ]
+        named = headers.get("content-encoding")
+        encodings = (
+            [
+                e.strip().lower()
+                for e in named.split(",")
+                if e.strip().lower() not in ("", "identity")
+            ]
+            if named
+            else []
+        )
         if len(encodings) > 1 or (encodings and encodings[0] not in ("gzip", "deflate")):
             raise Undecodable(f"an unsupported Content-Encoding {', '.join(encodings)!r}")
         self._encoding = encodings[0] if encodings else None

@@ -21,6 +21,8 @@ from speedpayamak._version import __version__
 
 from ._body import ACCEPT_ENCODING
 
+# What the generated `_get_kwargs` may hand the SDK to send.
+_ARGUMENTS = frozenset({"method", "url", "params", "json", "headers"})
 # Headers only the SDK writes: a caller's default headers or client never replace them.
 _SDK_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
 
@@ -104,9 +106,9 @@ class Requests:
         return merged
 
     def build(self, request: dict[str, Any], defaults: tuple[tuple[str, str], ...]) -> Outgoing:
-        unknown = request.keys() - {"method", "url", "params", "json", "headers"}
-        if unknown:  # a generator release that passes something new fails loudly here
-            raise TypeError(f"the SDK does not send request arguments {sorted(unknown)}")
+        if not request.keys() <= _ARGUMENTS:  # a generator release passing more fails here
+            unknown = sorted(request.keys() - _ARGUMENTS)
+            raise TypeError(f"the SDK does not send request arguments {unknown}")
         target = self._prefix + str(request["url"])
         params = request.get("params")
         if params:
@@ -119,9 +121,10 @@ class Requests:
             ).encode()
             generated = request.get("headers") or {}
             headers.append(("Content-Type", generated.get("Content-Type", "application/json")))
-        if content or request["method"].upper() not in ("GET", "HEAD"):
+        method = request["method"].upper()
+        if content or method not in ("GET", "HEAD"):
             headers.append(("Content-Length", str(len(content))))
-        return Outgoing(request["method"].upper(), self._base + target, target, headers, content)
+        return Outgoing(method, self._base + target, target, headers, content)
 
 
 class Answer:
