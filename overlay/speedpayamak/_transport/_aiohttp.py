@@ -104,7 +104,7 @@ class AiohttpPath:
         with certificates_named_by_the_environment():
             self._ssl = httpx.create_ssl_context()
         self._session: Any = None
-        self._timeouts: dict[tuple[float | None, float | None], Any] = {}
+        self._timeouts: dict[tuple[float | None, ...], Any] = {}
         self._closed = False
         self._raw: httpx.AsyncClient | None = None
 
@@ -137,14 +137,16 @@ class AiohttpPath:
         return self._session
 
     def _timeout(self, timeout: httpx.Timeout) -> Any:
-        """aiohttp's timeouts for connecting (a pooled connection, a new one). Reading is
-        bounded by the attempt's deadline around it: a read timeout would cost a timer
-        rescheduled on every packet."""
-        key = (timeout.pool, timeout.connect)
+        """aiohttp's timeouts for connecting (a pooled connection, a new one) and for each
+        read; the attempt's deadline bounds them all, around the request."""
+        key = (timeout.pool, timeout.connect, timeout.read)
         found = self._timeouts.get(key)
         if found is None:
             found = self._aiohttp.ClientTimeout(
-                total=None, connect=timeout.pool, sock_connect=timeout.connect
+                total=None,
+                connect=timeout.pool,
+                sock_connect=timeout.connect,
+                sock_read=timeout.read,
             )
             self._timeouts[key] = found
         return found
