@@ -299,7 +299,12 @@ def test_a_killed_campaign_resumes_without_sending_twice(tmp_path: Path, seed: i
         first = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(random.Random(seed).uniform(0.3, 1.2))
+        # Killed at a random moment once sending has begun (the command's start-up time
+        # varies with the machine's load), before it is done.
+        deadline = time.monotonic() + 30
+        while not sandbox.outbox and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(random.Random(seed).uniform(0.0, 0.9))
         first.send_signal(signal.SIGKILL)
         assert first.wait(timeout=10) == -signal.SIGKILL  # killed mid-way, not done
         killed_at = len(sandbox.outbox)
