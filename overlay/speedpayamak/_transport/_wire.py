@@ -135,7 +135,9 @@ class Answer:
     __slots__ = ("content", "headers", "status_code")
 
     def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
-        self.status_code, self.headers, self.content = status_code, headers, content
+        self.status_code: int = status_code
+        self.headers: Mapping[str, str] = headers
+        self.content: bytes = content
 
     def json(self) -> Any:
         return json.loads(self.content)
