@@ -25,8 +25,10 @@ from speedpayamak import (
     SpeedPayamak,
     SpeedPayamakError,
     UnexpectedResponseError,
+    unwrap,
 )
 from speedpayamak.testing import Sandbox
+from speedpayamak_api.api.credit import get_credit
 
 from tests.conftest import KEY, LINE, Driver, Mode, client_factory
 from tests.servers import serve
@@ -303,3 +305,25 @@ def test_a_body_longer_than_its_content_length_does_not_cross_into_the_next_answ
         finally:
             driver.close()
     assert len(received) == 2  # each call was its own request on its own connection
+
+
+def test_raw_calls_through_a_callers_client_carry_its_headers_and_the_key(
+    sandbox: Sandbox,
+) -> None:
+    """`raw` through a caller's client: its default headers go along, as on the SDK's own
+    calls, and its `auth=` never replaces the key."""
+    seen: list[httpx.Headers] = []
+    with (
+        httpx.Client(
+            auth=("user", "pw"),
+            headers={"X-Service": "billing", "User-Agent": "billing/1.0"},
+            transport=sandbox.transport(),
+            event_hooks={"request": [lambda request: seen.append(request.headers)]},
+        ) as theirs,
+        SpeedPayamak(KEY, base_url="https://sandbox.test", http_client=theirs) as client,
+    ):
+        assert unwrap(get_credit.sync_detailed(client=client.raw)).credit == 1000
+        assert client.credit() == 1000
+    assert [h["X-Service"] for h in seen] == ["billing", "billing"]
+    assert [h["User-Agent"] for h in seen] == ["billing/1.0", "billing/1.0"]
+    assert all(h["Authorization"].startswith("AccessKey ") for h in seen)

@@ -87,6 +87,19 @@ def _budget(timeout: httpx.Timeout) -> float | None:
     return timeout.connect + timeout.read
 
 
+def _begin(
+    requests: Requests,
+    closed: bool,
+    call: Any,
+    headers: tuple[tuple[str, str], ...],
+    budget: float | None,
+) -> tuple[Outgoing, Attempt]:
+    """An attempt starts: refused on a closed client before anything is written."""
+    if closed:
+        raise InvalidRequestError(CLOSED)
+    return requests.build(call.request, headers), Attempt(call, _deadline.end_after(budget))
+
+
 class SyncHTTP:
     """The sync client's way to the server (shared by the clients `with_options` makes)."""
 
@@ -113,10 +126,7 @@ class SyncHTTP:
     ) -> Answer:
         path = self._connections.current()
         _deadline.attempt_begins(self.own_pool)
-        if path.closed:
-            raise InvalidRequestError(CLOSED)
-        outgoing = self._requests.build(call.request, headers)
-        attempt = Attempt(call, _deadline.end_after(_budget(timeout)))
+        outgoing, attempt = _begin(self._requests, path.closed, call, headers, _budget(timeout))
         try:
             with attempt:
                 return path.send(outgoing, timeout, attempt)
@@ -183,11 +193,8 @@ class AsyncHTTP:
         self._bound_loop()
         path = self._connections.current()
         _deadline.attempt_begins(False)  # the async streams do not track their writes
-        if path.closed:
-            raise InvalidRequestError(CLOSED)
-        outgoing = self._requests.build(call.request, headers)
         budget = _budget(timeout)
-        attempt = Attempt(call, _deadline.end_after(budget))
+        outgoing, attempt = _begin(self._requests, path.closed, call, headers, budget)
         # A path whose pool does not bound each operation is bounded as a whole.
         around = None if path.bounds_each_operation or budget is None else asyncio.timeout(budget)
         try:

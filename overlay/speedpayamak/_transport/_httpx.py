@@ -13,7 +13,7 @@ attempt's deadline (`_deadline`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Callable, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import httpx
 
@@ -26,7 +26,7 @@ from ._environment import certificates_named_by_the_environment
 from ._failures import Attempt, is_failure
 from ._wire import Answer, Outgoing, answer, sdk_headers
 
-C = TypeVar("C", httpx.Client, httpx.AsyncClient)
+C = TypeVar("C", bound=httpx.Client | httpx.AsyncClient)
 
 _WATCHDOG = _deadline.Watchdog()
 # A caller client's default headers that the SDK's own replace.
@@ -85,15 +85,31 @@ def never_reuse_if_it_said_more(stream: object) -> None:
         connection._keepalive_expiry = -1.0  # type: ignore[union-attr]
 
 
-def _caller_headers(caller: httpx.Client | httpx.AsyncClient) -> list[tuple[str, str]]:
-    """A caller client's own default headers, sent too, where the SDK has none of its own."""
-    default_agent = f"python-httpx/{httpx.__version__}"
-    return [
-        (name, value)
-        for name, value in caller.headers.multi_items()
-        if name.lower() not in _REPLACED
-        and not (name.lower() == "user-agent" and value == default_agent)
-    ]
+def _with_caller_headers(
+    caller: httpx.Client | httpx.AsyncClient | None, request: httpx.Request
+) -> httpx.Request:
+    """The request with a caller client's own default headers, which replace the SDK's of
+    the same name, except those only the SDK writes (its Authorization always wins)."""
+    if caller is not None:
+        default_agent = f"python-httpx/{httpx.__version__}"
+        for name, value in caller.headers.multi_items():
+            lowered = name.lower()
+            if lowered in _REPLACED or (lowered == "user-agent" and value == default_agent):
+                continue
+            request.headers[name] = value
+    return request
+
+
+def _reading(attempt: Attempt, status: int, headers: httpx.Headers, cap: int) -> Body:
+    """An answer's head has come: where its body is collected."""
+    attempt.answered(status, headers)
+    return Body(headers, cap)
+
+
+def _read(stream: object, body: Body) -> None:
+    """The body is all in: the connection is looked at before the pool has it back."""
+    never_reuse_if_it_said_more(stream)
+    body.finish()
 
 
 class _Path(Generic[C]):
@@ -103,9 +119,10 @@ class _Path(Generic[C]):
     # the attempt must be bounded around it (a caller's client or transport).
     bounds_each_operation = False
 
-    def __init__(self, raw: Callable[[], C]) -> None:
+    def __init__(self, config: Config, raw: Callable[[], C]) -> None:
         self._raw_factory: Callable[[], C] = raw
         self._raw: C | None = None
+        self._cap = config.max_response_size
 
     @property
     def client(self) -> C:
@@ -115,30 +132,33 @@ class _Path(Generic[C]):
         return self._raw
 
 
-class SyncOwnPool(_Path[httpx.Client]):
+class _OwnPool(_Path[C]):
+    """The SDK's own httpx client, whose pool for the base URL each request goes to."""
+
     bounds_each_operation = True
 
-    def __init__(self, config: Config) -> None:
-        client, self._pool = own_client(config, httpx.Client)
-        super().__init__(lambda: client)
-        self._raw = client
+    def __init__(self, config: Config, kind: type[C]) -> None:
+        client, self._pool = own_client(config, kind)
+        super().__init__(config, lambda: client)
         self._origin = httpx.URL(config.base_url)
-        self._cap = config.max_response_size
 
     @property
     def closed(self) -> bool:
         return self.client.is_closed
 
+
+class SyncOwnPool(_OwnPool[httpx.Client]):
+    def __init__(self, config: Config) -> None:
+        super().__init__(config, httpx.Client)
+
     def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> Answer:
         response = self._pool.handle_request(outgoing.for_httpcore(self._origin, timeout))
         try:
             headers = httpx.Headers(response.headers)
-            attempt.answered(response.status, headers)
-            body = Body(headers, self._cap)
+            body = _reading(attempt, response.status, headers, self._cap)
             for chunk in response.stream:
                 body.add(chunk)
-            never_reuse_if_it_said_more(response.stream)
-            body.finish()
+            _read(response.stream, body)
         finally:
             response.close()
         return answer(outgoing, response.status, headers, body.content)
@@ -147,19 +167,9 @@ class SyncOwnPool(_Path[httpx.Client]):
         self.client.close()
 
 
-class AsyncOwnPool(_Path[httpx.AsyncClient]):
-    bounds_each_operation = True
-
+class AsyncOwnPool(_OwnPool[httpx.AsyncClient]):
     def __init__(self, config: Config) -> None:
-        client, self._pool = own_client(config, httpx.AsyncClient)
-        super().__init__(lambda: client)
-        self._raw = client
-        self._origin = httpx.URL(config.base_url)
-        self._cap = config.max_response_size
-
-    @property
-    def closed(self) -> bool:
-        return self.client.is_closed
+        super().__init__(config, httpx.AsyncClient)
 
     async def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> Answer:
         response = await self._pool.handle_async_request(
@@ -167,12 +177,10 @@ class AsyncOwnPool(_Path[httpx.AsyncClient]):
         )
         try:
             headers = httpx.Headers(response.headers)
-            attempt.answered(response.status, headers)
-            body = Body(headers, self._cap)
+            body = _reading(attempt, response.status, headers, self._cap)
             async for chunk in response.stream:
                 body.add(chunk)
-            never_reuse_if_it_said_more(response.stream)
-            body.finish()
+            _read(response.stream, body)
         finally:
             await response.aclose()
         return answer(outgoing, response.status, headers, body.content)
@@ -181,29 +189,41 @@ class AsyncOwnPool(_Path[httpx.AsyncClient]):
         await self.client.aclose()
 
 
-def _read_whole(outgoing: Outgoing, response: httpx.Response, cap: int) -> Answer:
-    """An answer a transport read itself (in memory, decoded): checked against the cap."""
-    Body.whole(response.content, cap)
-    return answer(outgoing, response.status_code, response.headers, response.content)
-
-
-class SyncCaller(_Path[httpx.Client]):
-    """Through a caller's httpx.Client (its own `send`) or transport, neither of which the
+class _Caller(_Path[C]):
+    """Through a caller's httpx client (its own `send`) or transport, neither of which the
     SDK closes or changes."""
 
     def __init__(
         self,
         config: Config,
-        send: Callable[[httpx.Request], httpx.Response],
-        raw: Callable[[], httpx.Client],
-        caller: httpx.Client | None,
+        send: Callable[[httpx.Request], Any],
+        raw: Callable[[], C],
+        caller: C | None,
     ) -> None:
-        super().__init__(raw)
+        super().__init__(config, raw)
         self._send = send
-        self._caller = caller
-        self._cap = config.max_response_size
+        self._caller: C | None = caller
         self._closed = False
 
+    @property
+    def closed(self) -> bool:
+        return self._closed or (self._caller is not None and self._caller.is_closed)
+
+    def _request(
+        self, outgoing: Outgoing, timeout: httpx.Timeout, **extensions: Any
+    ) -> httpx.Request:
+        return _with_caller_headers(self._caller, outgoing.for_httpx(timeout, **extensions))
+
+    def _whole(self, outgoing: Outgoing, response: httpx.Response) -> Answer | None:
+        """An answer the transport read itself (in memory, decoded), checked against the
+        cap; None when its body is still to be read."""
+        if not response.is_stream_consumed:
+            return None
+        Body.whole(response.content, self._cap)
+        return answer(outgoing, response.status_code, response.headers, response.content)
+
+
+class SyncCaller(_Caller[httpx.Client]):
     @classmethod
     def of_client(cls, config: Config, caller: httpx.Client) -> SyncCaller:
         def send(request: httpx.Request) -> httpx.Response:
@@ -221,17 +241,12 @@ class SyncCaller(_Path[httpx.Client]):
 
         return cls(config, transport.handle_request, raw, None)
 
-    @property
-    def closed(self) -> bool:
-        return self._closed or (self._caller is not None and self._caller.is_closed)
-
     def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> Answer:
-        extra = _caller_headers(self._caller) if self._caller is not None else ()
         if attempt.end is None:
-            return self._exchange(outgoing, outgoing.for_httpx(timeout, extra), attempt)
+            return self._exchange(outgoing, self._request(outgoing, timeout), attempt)
         watch = _WATCHDOG.watch(attempt.end)
         try:
-            request = outgoing.for_httpx(timeout, extra, trace=watch.trace())
+            request = self._request(outgoing, timeout, trace=watch.trace())
             return self._exchange(outgoing, request, attempt)
         except Exception as exc:
             if watch.expired and is_failure(exc):  # the watchdog ended a dripping read
@@ -241,18 +256,18 @@ class SyncCaller(_Path[httpx.Client]):
             watch.finish()
 
     def _exchange(self, outgoing: Outgoing, request: httpx.Request, attempt: Attempt) -> Answer:
-        response = self._send(request)
+        response: httpx.Response = self._send(request)
         response.request = request
         try:
-            attempt.answered(response.status_code, response.headers)
-            if response.is_stream_consumed:
-                return _read_whole(outgoing, response, self._cap)
-            body = Body(response.headers, self._cap)
-            for chunk in _chunks(response.stream):
+            body = _reading(attempt, response.status_code, response.headers, self._cap)
+            if (whole := self._whole(outgoing, response)) is not None:
+                return whole
+            # The stream itself, not iter_raw(), which would close the response (and free
+            # its connection) before the connection can be looked at.
+            for chunk in cast(Iterable[bytes], response.stream):
                 body.add(chunk)
                 attempt.check()
-            never_reuse_if_it_said_more(response.stream)
-            body.finish()
+            _read(response.stream, body)
         finally:
             response.close()
         return answer(outgoing, response.status_code, response.headers, body.content)
@@ -261,21 +276,8 @@ class SyncCaller(_Path[httpx.Client]):
         self._closed = True
 
 
-class AsyncCaller(_Path[httpx.AsyncClient]):
+class AsyncCaller(_Caller[httpx.AsyncClient]):
     """The async twin of SyncCaller; the attempt is bounded around it."""
-
-    def __init__(
-        self,
-        config: Config,
-        send: Callable[[httpx.Request], Any],
-        raw: Callable[[], httpx.AsyncClient],
-        caller: httpx.AsyncClient | None,
-    ) -> None:
-        super().__init__(raw)
-        self._send = send
-        self._caller = caller
-        self._cap = config.max_response_size
-        self._closed = False
 
     @classmethod
     def of_client(cls, config: Config, caller: httpx.AsyncClient) -> AsyncCaller:
@@ -296,42 +298,23 @@ class AsyncCaller(_Path[httpx.AsyncClient]):
 
         return cls(config, transport.handle_async_request, raw, None)
 
-    @property
-    def closed(self) -> bool:
-        return self._closed or (self._caller is not None and self._caller.is_closed)
-
     async def send(self, outgoing: Outgoing, timeout: httpx.Timeout, attempt: Attempt) -> Answer:
-        extra = _caller_headers(self._caller) if self._caller is not None else ()
-        request = outgoing.for_httpx(timeout, extra)
+        request = self._request(outgoing, timeout)
         response: httpx.Response = await self._send(request)
         response.request = request
         try:
-            attempt.answered(response.status_code, response.headers)
-            if response.is_stream_consumed:
-                return _read_whole(outgoing, response, self._cap)
-            body = Body(response.headers, self._cap)
-            async for chunk in _async_chunks(response.stream):
+            body = _reading(attempt, response.status_code, response.headers, self._cap)
+            if (whole := self._whole(outgoing, response)) is not None:
+                return whole
+            async for chunk in cast(AsyncIterable[bytes], response.stream):
                 body.add(chunk)
-            never_reuse_if_it_said_more(response.stream)
-            body.finish()
+            _read(response.stream, body)
         finally:
             await response.aclose()
         return answer(outgoing, response.status_code, response.headers, body.content)
 
     async def aclose(self) -> None:
         self._closed = True
-
-
-def _chunks(stream: object) -> Iterable[bytes]:
-    # The stream itself, not iter_raw(), which would close the response (and free its
-    # connection) before the connection can be looked at.
-    chunks: Iterable[bytes] = stream  # type: ignore[assignment]
-    return chunks
-
-
-def _async_chunks(stream: object) -> AsyncIterable[bytes]:
-    chunks: AsyncIterable[bytes] = stream  # type: ignore[assignment]
-    return chunks
 
 
 class _ClientTransport(httpx.BaseTransport):
@@ -341,8 +324,7 @@ class _ClientTransport(httpx.BaseTransport):
         self._client = client
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        for name, value in _caller_headers(self._client):
-            request.headers.setdefault(name, value)
+        request = _with_caller_headers(self._client, request)
         return self._client.send(request, stream=True, auth=None, follow_redirects=False)
 
 
@@ -353,6 +335,5 @@ class _AsyncClientTransport(httpx.AsyncBaseTransport):
         self._client = client
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        for name, value in _caller_headers(self._client):
-            request.headers.setdefault(name, value)
+        request = _with_caller_headers(self._client, request)
         return await self._client.send(request, stream=True, auth=None, follow_redirects=False)

@@ -9,7 +9,7 @@ what the generated parser reads.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, cast
 
 import httpcore
@@ -66,17 +66,11 @@ class Outgoing:
             extensions={"timeout": timeout.as_dict()},
         )
 
-    def for_httpx(
-        self, timeout: httpx.Timeout, extra: Sequence[tuple[str, str]] = (), **extensions: Any
-    ) -> httpx.Request:
-        headers = self.headers
-        if extra:  # a caller client's own defaults, which replace the SDK's of that name
-            replaced = {k.lower() for k, _ in extra}
-            headers = [(k, v) for k, v in headers if k.lower() not in replaced] + list(extra)
+    def for_httpx(self, timeout: httpx.Timeout, **extensions: Any) -> httpx.Request:
         return httpx.Request(
             self.method,
             self.url,
-            headers=headers,
+            headers=self.headers,
             content=self.content,
             extensions={"timeout": timeout.as_dict(), **extensions},
         )
